@@ -1,0 +1,7 @@
+//! What `#[traced]` expansions call. Hidden; no semver promise.
+
+pub use crate::span::{
+    ActiveSpan, Callsite, DebugValue, DisplayValue, Instrumented, Kind, SpanGuard, SpanStart, ToAttributeValue,
+};
+pub use opentelemetry::trace::Link;
+pub use opentelemetry::{Key, KeyValue, Value};

@@ -1,0 +1,231 @@
+//! Set-up in code: [`TracedBuilder`]. What code sets explicitly wins over the
+//! environment; everything left unset comes from `OTEL_*` variables, then
+//! from the specification's defaults.
+
+use crate::config::{build_resource, EnvConfig, ExporterKind, OtlpEnv, ResourceSettings};
+use crate::diagnostics;
+use crate::error::InitError;
+use crate::export::{otlp, zipkin, ConsoleExporter};
+use crate::init::ShutdownGuard;
+use crate::limits::SpanLimits;
+use crate::processor::{BatchConfig, BatchProcessor, ExporterBox, SimpleProcessor};
+use crate::propagation::PropagatorKind;
+use crate::provider::Provider;
+use crate::sampler::Sampler;
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::trace::SpanExporter;
+use std::time::Duration;
+
+/// Console output is for people watching: export it promptly.
+const CONSOLE_SCHEDULE_DELAY: Duration = Duration::from_millis(200);
+
+/// Default time [`ShutdownGuard`] waits for the final export.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+enum ExporterChoice {
+    Console,
+    Otlp(Option<OtlpEnv>),
+    Zipkin(Option<String>),
+    Custom(ExporterBox),
+}
+
+/// Builds and installs tracing. Start with [`crate::builder`].
+#[derive(Debug)]
+pub struct TracedBuilder {
+    resource: ResourceSettings,
+    sampler: Option<Sampler>,
+    exporters: Vec<ExporterChoice>,
+    propagators: Option<Vec<PropagatorKind>>,
+    batch: Option<BatchConfig>,
+    limits: Option<SpanLimits>,
+    simple_export: bool,
+    shutdown_timeout: Duration,
+    env: Option<EnvConfig>,
+}
+
+impl Default for TracedBuilder {
+    fn default() -> Self {
+        TracedBuilder {
+            resource: ResourceSettings::default(),
+            sampler: None,
+            exporters: Vec::new(),
+            propagators: None,
+            batch: None,
+            limits: None,
+            simple_export: false,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            env: None,
+        }
+    }
+}
+
+impl TracedBuilder {
+    /// `service.name` (beats `OTEL_SERVICE_NAME`).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.resource.service_name = Some(name.into());
+        self
+    }
+    /// `service.version`.
+    pub fn service_version(mut self, version: impl Into<String>) -> Self {
+        self.resource.service_version = Some(version.into());
+        self
+    }
+    /// `deployment.environment.name` (e.g. `production`).
+    pub fn environment(mut self, environment: impl Into<String>) -> Self {
+        self.resource.environment = Some(environment.into());
+        self
+    }
+    /// Any other resource attribute.
+    pub fn resource_attribute(mut self, kv: KeyValue) -> Self {
+        self.resource.attributes.push(kv);
+        self
+    }
+    /// The head sampler (beats `OTEL_TRACES_SAMPLER`).
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = Some(sampler);
+        self
+    }
+    /// Adds the console exporter. Any exporter set in code replaces
+    /// `OTEL_TRACES_EXPORTER`; several may be set, each gets every span.
+    pub fn console(mut self) -> Self {
+        self.exporters.push(ExporterChoice::Console);
+        self
+    }
+    /// Adds an OTLP exporter configured by `OTEL_EXPORTER_OTLP_*`.
+    pub fn otlp(mut self) -> Self {
+        self.exporters.push(ExporterChoice::Otlp(None));
+        self
+    }
+    /// Adds an OTLP exporter with explicit settings.
+    pub fn otlp_with(mut self, settings: OtlpEnv) -> Self {
+        self.exporters.push(ExporterChoice::Otlp(Some(settings)));
+        self
+    }
+    /// Adds a Zipkin exporter (`None`: `OTEL_EXPORTER_ZIPKIN_ENDPOINT` or the default).
+    pub fn zipkin(mut self, endpoint: Option<String>) -> Self {
+        self.exporters.push(ExporterChoice::Zipkin(endpoint));
+        self
+    }
+    /// Adds any `opentelemetry_sdk` span exporter.
+    pub fn with_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
+        self.exporters.push(ExporterChoice::Custom(ExporterBox::new(exporter)));
+        self
+    }
+    /// Propagation formats (beats `OTEL_PROPAGATORS`).
+    pub fn propagators(mut self, kinds: &[PropagatorKind]) -> Self {
+        self.propagators = Some(kinds.to_vec());
+        self
+    }
+    /// Batch settings (beat `OTEL_BSP_*`).
+    pub fn batch(mut self, config: BatchConfig) -> Self {
+        self.batch = Some(config);
+        self
+    }
+    /// Span limits (beat `OTEL_SPAN_*_LIMIT`).
+    pub fn span_limits(mut self, limits: SpanLimits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+    /// Export each span synchronously as it ends instead of in batches: for
+    /// tests and command-line tools, never for services.
+    pub fn simple_export(mut self) -> Self {
+        self.simple_export = true;
+        self
+    }
+    /// How long dropping the [`ShutdownGuard`] may wait for the final export.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+    /// Use this environment instead of the process's (tests).
+    pub fn env(mut self, env: EnvConfig) -> Self {
+        self.env = Some(env);
+        self
+    }
+
+    fn take_env(&mut self) -> EnvConfig {
+        let env = self.env.take().unwrap_or_else(EnvConfig::from_env);
+        for w in &env.warnings {
+            diagnostics::warn(&format!("ignoring {w}"));
+        }
+        env
+    }
+
+    fn exporters(&mut self, env: &EnvConfig) -> Result<(Vec<ExporterBox>, bool), InitError> {
+        let choices = if !self.exporters.is_empty() {
+            std::mem::take(&mut self.exporters)
+        } else {
+            let kinds = match &env.exporters {
+                Some(kinds) => kinds.clone(),
+                None if env.otlp.has_endpoint() => vec![ExporterKind::Otlp],
+                None => vec![ExporterKind::Console],
+            };
+            kinds
+                .into_iter()
+                .map(|k| match k {
+                    ExporterKind::Console => ExporterChoice::Console,
+                    ExporterKind::Otlp => ExporterChoice::Otlp(None),
+                    ExporterKind::Zipkin => ExporterChoice::Zipkin(None),
+                })
+                .collect()
+        };
+        let console_only = choices.iter().all(|c| matches!(c, ExporterChoice::Console));
+        let mut out = Vec::new();
+        for choice in choices {
+            out.push(match choice {
+                ExporterChoice::Console => ExporterBox::new(ConsoleExporter::default()),
+                ExporterChoice::Otlp(settings) => otlp::build(settings.as_ref().unwrap_or(&env.otlp))?,
+                ExporterChoice::Zipkin(endpoint) => zipkin::build(endpoint.as_deref().or(env.zipkin_endpoint.as_deref()))?,
+                ExporterChoice::Custom(e) => e,
+            });
+        }
+        Ok((out, console_only))
+    }
+
+    /// Builds the provider (or `None` when `OTEL_SDK_DISABLED=true`) without
+    /// installing it, and the propagators to use.
+    pub fn build(mut self) -> Result<(Option<Provider>, Vec<PropagatorKind>, Duration), InitError> {
+        let env = self.take_env();
+        let propagators = self
+            .propagators
+            .take()
+            .or_else(|| env.propagators.clone())
+            .unwrap_or_else(|| PropagatorKind::DEFAULT.to_vec());
+        if env.sdk_disabled {
+            return Ok((None, propagators, self.shutdown_timeout));
+        }
+        let resource = build_resource(&self.resource, &env.resource_attributes, env.service_name.as_deref());
+        let (exporters, console_only) = self.exporters(&env)?;
+        let mut batch = self.batch.clone().unwrap_or_else(|| {
+            let base = BatchConfig {
+                schedule_delay: if console_only { CONSOLE_SCHEDULE_DELAY } else { BatchConfig::default().schedule_delay },
+                ..BatchConfig::default()
+            };
+            env.batch.apply(base)
+        });
+        batch.max_export_batch_size = batch.max_export_batch_size.min(batch.max_queue_size).max(1);
+        let limits = self.limits.unwrap_or_else(|| env.limits.apply(SpanLimits::default()));
+        let sampler = self.sampler.take().or_else(|| env.sampler.clone()).unwrap_or_default();
+        let mut builder = Provider::builder().with_sampler(sampler).with_span_limits(limits).with_resource(resource.clone());
+        if self.simple_export {
+            for e in exporters {
+                builder = builder.with_processor(SimpleProcessor::new(e, &resource));
+            }
+        } else if !exporters.is_empty() {
+            builder = builder.with_processor(BatchProcessor::new(exporters, &resource, batch).map_err(InitError::Thread)?);
+        }
+        Ok((Some(builder.build()), propagators, self.shutdown_timeout))
+    }
+
+    /// Builds and installs globally: the provider for `#[traced]` and the
+    /// integrations, the same pipeline behind `opentelemetry::global`'s
+    /// tracer provider (so spans of other OpenTelemetry-instrumented
+    /// libraries are exported too), and the propagators. Flushes and shuts
+    /// down when the returned guard drops.
+    pub fn install(self) -> Result<ShutdownGuard, InitError> {
+        let (provider, propagators, timeout) = self.build()?;
+        crate::propagation::install_global(&propagators);
+        Ok(ShutdownGuard::install(provider, timeout))
+    }
+}

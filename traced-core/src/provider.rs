@@ -1,0 +1,277 @@
+//! The tracer provider: sampler, limits, resource and processors of one
+//! pipeline, and where spans find it.
+//!
+//! A provider is built once and lives for the rest of the process (it is
+//! leaked on purpose): spans hold a plain `&'static` reference to it, so
+//! starting and ending a span touches no shared reference count, which would
+//! make threads fight over one cache line. Shut-down providers stay valid and
+//! drop (and count) what reaches them.
+//!
+//! A span finds its provider in this order: the one its parent context was
+//! started under when that was a scoped default ([`Provider::set_default`]),
+//! the calling thread's scoped default, then the global one
+//! ([`Provider::install_global`]).
+
+use crate::error::LifecycleError;
+use crate::limits::SpanLimits;
+use crate::processor::{ExportStats, Processor};
+use crate::sampler::Sampler;
+use opentelemetry::{Context, InstrumentationScope};
+use opentelemetry_sdk::trace::SpanData;
+use opentelemetry_sdk::Resource;
+use std::cell::Cell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::time::Duration;
+
+pub(crate) struct ProviderInner {
+    pub(crate) sampler: Sampler,
+    pub(crate) limits: SpanLimits,
+    pub(crate) scope: InstrumentationScope,
+    pub(crate) resource: Resource,
+    processors: Vec<Box<dyn Processor>>,
+    shut_down: AtomicBool,
+}
+
+impl ProviderInner {
+    /// Hands a finished span to every processor.
+    #[inline]
+    pub(crate) fn dispatch(&self, span: SpanData) {
+        match self.processors.as_slice() {
+            [one] => one.on_end(span),
+            [] => {}
+            [rest @ .., last] => {
+                for p in rest {
+                    p.on_end(span.clone());
+                }
+                last.on_end(span);
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Relaxed)
+    }
+}
+
+/// A configured tracing pipeline. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Provider {
+    pub(crate) inner: &'static ProviderInner,
+}
+
+impl fmt::Debug for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Provider")
+            .field("sampler", &self.inner.sampler)
+            .field("processors", &self.inner.processors)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Provider {
+    fn eq(&self, other: &Self) -> bool {
+        ptr::eq(self.inner, other.inner)
+    }
+}
+
+/// Builds a [`Provider`] from parts. Most services use
+/// [`crate::TracedBuilder`] instead, which also reads the environment.
+#[derive(Debug, Default)]
+pub struct ProviderBuilder {
+    sampler: Sampler,
+    limits: SpanLimits,
+    resource: Option<Resource>,
+    processors: Vec<Box<dyn Processor>>,
+}
+
+impl ProviderBuilder {
+    /// The head sampler (default `parentbased_always_on`).
+    pub fn with_sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = sampler;
+        self
+    }
+    /// Span limits (default: the specification's).
+    pub fn with_span_limits(mut self, limits: SpanLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+    /// The resource exporters attach to every span.
+    pub fn with_resource(mut self, resource: Resource) -> Self {
+        self.resource = Some(resource);
+        self
+    }
+    /// Adds a processor; each receives every finished span.
+    pub fn with_processor(mut self, processor: impl Processor + 'static) -> Self {
+        self.processors.push(Box::new(processor));
+        self
+    }
+    /// The resource this builder will use, for building processors with it.
+    pub fn resource(&mut self) -> &Resource {
+        self.resource.get_or_insert_with(|| Resource::builder().build())
+    }
+    /// Builds the provider. It is not installed anywhere yet.
+    pub fn build(mut self) -> Provider {
+        crate::span::error::install_panic_hook();
+        let resource = self.resource().clone();
+        let inner = Box::leak(Box::new(ProviderInner {
+            sampler: self.sampler,
+            limits: self.limits,
+            scope: InstrumentationScope::builder("traced")
+                .with_version(env!("CARGO_PKG_VERSION"))
+                .build(),
+            resource,
+            processors: self.processors,
+            shut_down: AtomicBool::new(false),
+        }));
+        Provider { inner }
+    }
+}
+
+static ANY_INSTALLED: AtomicBool = AtomicBool::new(false);
+static GLOBAL: AtomicPtr<ProviderInner> = AtomicPtr::new(ptr::null_mut());
+
+thread_local! {
+    static SCOPED: Cell<Option<&'static ProviderInner>> = const { Cell::new(None) };
+}
+
+/// Marks a context whose spans belong to a scoped (not global) provider, so
+/// their children find it on any thread.
+#[derive(Clone, Copy)]
+pub(crate) struct ScopedProvider(pub(crate) &'static ProviderInner);
+
+/// The provider a span started under `cx` belongs to, and whether it must be
+/// recorded in the new context (it came from a thread-scoped default).
+#[inline]
+pub(crate) fn resolve(cx: &Context) -> Option<(&'static ProviderInner, bool)> {
+    if !ANY_INSTALLED.load(Ordering::Relaxed) {
+        return None;
+    }
+    if let Some(p) = cx.get::<ScopedProvider>() {
+        return Some((p.0, false));
+    }
+    if let Some(p) = SCOPED.with(Cell::get) {
+        return Some((p, true));
+    }
+    global().map(|p| (p, false))
+}
+
+/// The global provider. A lock here would be taken by every root span on
+/// every thread, so it is an atomic pointer instead.
+#[inline]
+#[allow(unsafe_code)]
+fn global() -> Option<&'static ProviderInner> {
+    let p = GLOBAL.load(Ordering::Acquire);
+    // SAFETY: non-null pointers stored in GLOBAL come from `Box::leak` in
+    // `ProviderBuilder::build` and are never freed, so they are valid for
+    // 'static and only ever shared immutably.
+    unsafe { p.as_ref() }
+}
+
+impl Provider {
+    /// Starts building a provider.
+    pub fn builder() -> ProviderBuilder {
+        ProviderBuilder::default()
+    }
+
+    /// The provider spans on this thread would use as roots right now.
+    pub fn current() -> Option<Provider> {
+        Context::map_current(resolve).map(|(inner, _)| Provider { inner })
+    }
+
+    /// Makes this the global provider, used by spans with no other.
+    pub fn install_global(&self) {
+        GLOBAL.store(ptr::from_ref(self.inner).cast_mut(), Ordering::Release);
+        ANY_INSTALLED.store(true, Ordering::Release);
+    }
+
+    /// Removes this provider as the global one (if it is).
+    pub(crate) fn uninstall_global(&self) {
+        let me = ptr::from_ref(self.inner).cast_mut();
+        let _ = GLOBAL.compare_exchange(me, ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed);
+    }
+
+    /// Makes this provider the default of the calling thread until the guard
+    /// drops. Spans started under it carry it to their children on any
+    /// thread. Used by tests to capture spans without touching the global.
+    pub fn set_default(&self) -> DefaultGuard {
+        ANY_INSTALLED.store(true, Ordering::Release);
+        let previous = SCOPED.with(|s| s.replace(Some(self.inner)));
+        DefaultGuard { previous, _not_send: PhantomData }
+    }
+
+    /// Exports everything ended so far, waiting at most `timeout`.
+    pub fn force_flush(&self, timeout: Duration) -> Result<(), LifecycleError> {
+        self.inner.processors.iter().try_for_each(|p| p.force_flush(timeout))
+    }
+
+    /// Flushes and shuts the processors down, waiting at most `timeout` in
+    /// all; spans ending later are dropped and counted.
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), LifecycleError> {
+        if self.inner.shut_down.swap(true, Ordering::AcqRel) {
+            return Err(LifecycleError::AlreadyShutdown);
+        }
+        self.uninstall_global();
+        let deadline = std::time::Instant::now() + timeout;
+        let mut result = Ok(());
+        for p in &self.inner.processors {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if let Err(e) = p.shutdown(left) {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    /// What the processors exported and lost so far.
+    pub fn stats(&self) -> ExportStats {
+        let mut total = ExportStats::default();
+        for p in &self.inner.processors {
+            total += p.stats();
+        }
+        total
+    }
+
+    /// The resource attached to exported spans.
+    pub fn resource(&self) -> &Resource {
+        &self.inner.resource
+    }
+
+    /// The head sampler.
+    pub fn sampler(&self) -> &Sampler {
+        &self.inner.sampler
+    }
+
+    /// The span limits.
+    pub fn span_limits(&self) -> &SpanLimits {
+        &self.inner.limits
+    }
+}
+
+/// Restores the previous thread default on drop.
+#[derive(Debug)]
+pub struct DefaultGuard {
+    previous: Option<&'static ProviderInner>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for DefaultGuard {
+    fn drop(&mut self) {
+        SCOPED.with(|s| s.set(self.previous));
+    }
+}
+
+impl fmt::Debug for ProviderInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProviderInner")
+    }
+}
+
+/// Whether any provider was ever installed (globally or as a thread default).
+#[inline]
+pub(crate) fn any_installed() -> bool {
+    ANY_INSTALLED.load(Ordering::Relaxed)
+}

@@ -1,0 +1,255 @@
+//! Head sampling. The standard samplers are evaluated inline, with no
+//! allocation: a child of a sampled local parent costs one branch. Any
+//! `opentelemetry_sdk` sampler can be plugged in as [`Sampler::Custom`].
+
+use opentelemetry::trace::{Link, SpanContext, SpanKind, TraceId, TraceState};
+use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::ShouldSample;
+use std::fmt;
+
+/// Which spans are recorded and exported.
+#[derive(Clone)]
+pub enum Sampler {
+    /// Record and export every span.
+    AlwaysOn,
+    /// Record nothing.
+    AlwaysOff,
+    /// Keep a trace when its random part falls under the ratio, following the
+    /// OpenTelemetry probability-sampling threshold over the 56 right-most bits
+    /// of the trace id, so every SDK that does the same agrees on the decision.
+    TraceIdRatio(f64),
+    /// Follow the parent's sampled flag; use the inner sampler for roots.
+    ParentBased(Box<Sampler>),
+    /// Any `opentelemetry_sdk` sampler.
+    Custom(Box<dyn ShouldSample>),
+}
+
+impl Default for Sampler {
+    /// `parentbased_always_on`, the specification's default.
+    fn default() -> Self {
+        Sampler::ParentBased(Box::new(Sampler::AlwaysOn))
+    }
+}
+
+impl fmt::Debug for Sampler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Sampler::AlwaysOn => f.write_str("AlwaysOn"),
+            Sampler::AlwaysOff => f.write_str("AlwaysOff"),
+            Sampler::TraceIdRatio(r) => write!(f, "TraceIdRatio({r})"),
+            Sampler::ParentBased(root) => write!(f, "ParentBased({root:?})"),
+            Sampler::Custom(s) => write!(f, "Custom({s:?})"),
+        }
+    }
+}
+
+/// What the sampler decided for one span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Drop,
+    RecordOnly,
+    RecordAndSample,
+}
+
+impl From<SamplingDecision> for Decision {
+    fn from(d: SamplingDecision) -> Self {
+        match d {
+            SamplingDecision::Drop => Decision::Drop,
+            SamplingDecision::RecordOnly => Decision::RecordOnly,
+            SamplingDecision::RecordAndSample => Decision::RecordAndSample,
+        }
+    }
+}
+
+/// A decision plus what a custom sampler may add (rare, so boxed away from the
+/// common path).
+pub(crate) struct Sampled {
+    pub(crate) decision: Decision,
+    pub(crate) extra: Option<Box<SamplingResult>>,
+}
+
+impl Sampled {
+    const fn plain(decision: Decision) -> Self {
+        Sampled { decision, extra: None }
+    }
+}
+
+/// Inputs a custom sampler may look at.
+pub(crate) struct SampleInput<'a> {
+    pub(crate) parent_cx: &'a Context,
+    pub(crate) parent: Option<&'a SpanContext>,
+    pub(crate) trace_id: TraceId,
+    pub(crate) name: &'a str,
+    pub(crate) kind: &'a SpanKind,
+    pub(crate) attributes: &'a [KeyValue],
+    pub(crate) links: &'a [Link],
+}
+
+impl Sampler {
+    /// The ratio sampler's threshold: a trace is kept when the 56-bit random
+    /// value of its id is at least `(1 - ratio) * 2^56`.
+    fn ratio_keeps(ratio: f64, trace_id: TraceId) -> bool {
+        if ratio >= 1.0 {
+            return true;
+        }
+        if ratio <= 0.0 || ratio.is_nan() {
+            return false;
+        }
+        const MAX: f64 = (1u64 << 56) as f64;
+        let threshold = ((1.0 - ratio) * MAX).round() as u64;
+        let random = u64::from_be_bytes(trace_id.to_bytes()[8..16].try_into().unwrap_or([0; 8]))
+            & ((1u64 << 56) - 1);
+        random >= threshold
+    }
+
+    /// True when a child of a local sampled parent is sampled without looking
+    /// at anything else (the fast path of the default sampler).
+    #[inline]
+    pub(crate) fn follows_parent(&self) -> bool {
+        matches!(self, Sampler::ParentBased(_))
+    }
+
+    pub(crate) fn decide(&self, input: &SampleInput<'_>) -> Sampled {
+        match self {
+            Sampler::AlwaysOn => Sampled::plain(Decision::RecordAndSample),
+            Sampler::AlwaysOff => Sampled::plain(Decision::Drop),
+            Sampler::TraceIdRatio(r) => Sampled::plain(if Self::ratio_keeps(*r, input.trace_id) {
+                Decision::RecordAndSample
+            } else {
+                Decision::Drop
+            }),
+            Sampler::ParentBased(root) => match input.parent {
+                Some(p) if p.is_valid() => Sampled::plain(if p.is_sampled() {
+                    Decision::RecordAndSample
+                } else {
+                    Decision::Drop
+                }),
+                _ => root.decide(input),
+            },
+            Sampler::Custom(s) => {
+                let result = s.should_sample(
+                    Some(input.parent_cx),
+                    input.trace_id,
+                    input.name,
+                    input.kind,
+                    input.attributes,
+                    input.links,
+                );
+                Sampled { decision: result.decision.clone().into(), extra: Some(Box::new(result)) }
+            }
+        }
+    }
+}
+
+impl ShouldSample for Sampler {
+    fn should_sample(
+        &self,
+        parent_context: Option<&Context>,
+        trace_id: TraceId,
+        name: &str,
+        span_kind: &SpanKind,
+        attributes: &[KeyValue],
+        links: &[Link],
+    ) -> SamplingResult {
+        use opentelemetry::trace::TraceContextExt;
+        let empty = Context::new();
+        let cx = parent_context.unwrap_or(&empty);
+        let parent = cx.has_active_span().then(|| cx.span().span_context().clone());
+        let sampled = self.decide(&SampleInput {
+            parent_cx: cx,
+            parent: parent.as_ref(),
+            trace_id,
+            name,
+            kind: span_kind,
+            attributes,
+            links,
+        });
+        if let Some(extra) = sampled.extra {
+            return *extra;
+        }
+        SamplingResult {
+            decision: match sampled.decision {
+                Decision::Drop => SamplingDecision::Drop,
+                Decision::RecordOnly => SamplingDecision::RecordOnly,
+                Decision::RecordAndSample => SamplingDecision::RecordAndSample,
+            },
+            attributes: Vec::new(),
+            trace_state: parent.map(|p| p.trace_state().clone()).unwrap_or(TraceState::NONE),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::{SpanId, TraceFlags};
+
+    fn decide(s: &Sampler, parent: Option<SpanContext>, trace_id: TraceId) -> Decision {
+        let cx = Context::new();
+        s.decide(&SampleInput {
+            parent_cx: &cx,
+            parent: parent.as_ref(),
+            trace_id,
+            name: "op",
+            kind: &SpanKind::Internal,
+            attributes: &[],
+            links: &[],
+        })
+        .decision
+    }
+
+    fn parent(sampled: bool, remote: bool) -> SpanContext {
+        let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
+        SpanContext::new(TraceId::from(7u128), SpanId::from(9u64), flags, remote, TraceState::NONE)
+    }
+
+    #[test]
+    fn always_on_and_off() {
+        assert_eq!(decide(&Sampler::AlwaysOn, Some(parent(false, true)), TraceId::from(1u128)), Decision::RecordAndSample);
+        assert_eq!(decide(&Sampler::AlwaysOff, Some(parent(true, true)), TraceId::from(1u128)), Decision::Drop);
+    }
+
+    #[test]
+    fn parent_based_follows_local_and_remote_parents() {
+        let s = Sampler::ParentBased(Box::new(Sampler::AlwaysOff));
+        for remote in [true, false] {
+            assert_eq!(decide(&s, Some(parent(true, remote)), TraceId::from(1u128)), Decision::RecordAndSample);
+            assert_eq!(decide(&s, Some(parent(false, remote)), TraceId::from(1u128)), Decision::Drop);
+        }
+        // A root uses the inner sampler.
+        assert_eq!(decide(&s, None, TraceId::from(1u128)), Decision::Drop);
+        let on = Sampler::default();
+        assert_eq!(decide(&on, None, TraceId::from(1u128)), Decision::RecordAndSample);
+    }
+
+    #[test]
+    fn ratio_uses_the_56_bit_threshold() {
+        // Random part 0x80000000000000 is exactly half of 2^56: kept at 0.5.
+        let half = TraceId::from(0x0000_0000_0000_0000_0080_0000_0000_0000u128);
+        let below = TraceId::from(0x0000_0000_0000_0000_007f_ffff_ffff_ffffu128);
+        let s = Sampler::TraceIdRatio(0.5);
+        assert_eq!(decide(&s, None, half), Decision::RecordAndSample);
+        assert_eq!(decide(&s, None, below), Decision::Drop);
+        // Bits above the 56 right-most ones do not count.
+        let high = TraceId::from(0xffff_ffff_ffff_ffff_ff00_0000_0000_0000u128);
+        assert_eq!(decide(&s, None, high), Decision::Drop);
+        assert_eq!(decide(&Sampler::TraceIdRatio(0.0), None, TraceId::from(u128::MAX)), Decision::Drop);
+        assert_eq!(decide(&Sampler::TraceIdRatio(1.0), None, TraceId::from(1u128)), Decision::RecordAndSample);
+    }
+
+    #[test]
+    fn ratio_keeps_about_the_ratio() {
+        let s = Sampler::TraceIdRatio(0.25);
+        let kept = (0..100_000)
+            .filter(|_| decide(&s, None, crate::ids::new_trace_id()) == Decision::RecordAndSample)
+            .count();
+        assert!((23_500..=26_500).contains(&kept), "kept {kept} of 100000");
+    }
+
+    #[test]
+    fn custom_sdk_sampler_is_consulted() {
+        let s = Sampler::Custom(Box::new(opentelemetry_sdk::trace::Sampler::AlwaysOff));
+        assert_eq!(decide(&s, None, TraceId::from(1u128)), Decision::Drop);
+    }
+}

@@ -1,0 +1,90 @@
+//! Recording failures on a span: a returned error or a panic becomes status
+//! Error, `error.type`, and (unless turned off) an `exception` event.
+
+use opentelemetry::trace::{SpanRef, Status};
+use opentelemetry::{Array, KeyValue, StringValue, Value};
+use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE};
+use std::cell::RefCell;
+use std::sync::Once;
+
+/// Event attribute holding the messages of an error's `source()` chain,
+/// outermost first, when the error has sources. Not a semantic-convention
+/// name: the conventions have no place for causes yet.
+pub const EXCEPTION_SOURCE_CHAIN: &str = "exception.source_chain";
+
+/// How a failure is described: type, message, causes.
+pub(crate) struct Failure<'a> {
+    pub(crate) type_name: &'a str,
+    pub(crate) message: String,
+    pub(crate) sources: Vec<String>,
+}
+
+impl<'a> Failure<'a> {
+    /// From a `std::error::Error`, walking its `source()` chain.
+    pub(crate) fn from_error(type_name: &'a str, err: &dyn std::error::Error) -> Self {
+        let mut sources = Vec::new();
+        let mut next = err.source();
+        // Chains can be cyclic in broken impls; stop at a sane depth.
+        while let Some(e) = next {
+            if sources.len() >= 32 {
+                break;
+            }
+            sources.push(e.to_string());
+            next = e.source();
+        }
+        Failure { type_name, message: err.to_string(), sources }
+    }
+
+    /// Records status Error, `error.type` and, if `event`, an `exception` event.
+    pub(crate) fn record(self, span: &SpanRef<'_>, event: bool) {
+        if !span.is_recording() {
+            return;
+        }
+        span.set_attribute(KeyValue::new(ERROR_TYPE, self.type_name.to_owned()));
+        if event {
+            let mut attributes = vec![
+                KeyValue::new(EXCEPTION_TYPE, self.type_name.to_owned()),
+                KeyValue::new(EXCEPTION_MESSAGE, self.message.clone()),
+            ];
+            if !self.sources.is_empty() {
+                let chain = self.sources.into_iter().map(StringValue::from).collect();
+                attributes.push(KeyValue::new(EXCEPTION_SOURCE_CHAIN, Value::Array(Array::String(chain))));
+            }
+            span.add_event("exception", attributes);
+        }
+        span.set_status(Status::error(self.message));
+    }
+}
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Chains a panic hook that remembers the panic message of each thread, so a
+/// span dropped during unwinding can record it. The previous hook still runs.
+pub(crate) fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic with a non-string payload".to_owned());
+            let _ = LAST_PANIC.try_with(|p| *p.borrow_mut() = Some(message));
+            previous(info);
+        }));
+    });
+}
+
+/// Records the panic unwinding through the current thread.
+pub(crate) fn record_panic(span: &SpanRef<'_>) {
+    let message = LAST_PANIC
+        .try_with(|p| p.borrow().clone())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "panic".to_owned());
+    Failure { type_name: "panic", message, sources: Vec::new() }.record(span, true);
+}
