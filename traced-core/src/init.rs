@@ -40,7 +40,7 @@ impl SpanProcessor for Forward {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
     fn on_end(&self, span: SpanData) {
         if !self.0.is_shut_down() {
-            self.0.dispatch(span);
+            self.0.dispatch(span.into());
         }
     }
     fn force_flush(&self) -> OTelSdkResult {

@@ -17,7 +17,7 @@ use crate::limits::SpanLimits;
 use crate::processor::{ExportStats, Processor};
 use crate::sampler::Sampler;
 use opentelemetry::{Context, InstrumentationScope};
-use opentelemetry_sdk::trace::SpanData;
+use crate::span::FinishedSpan;
 use opentelemetry_sdk::Resource;
 use std::cell::Cell;
 use std::fmt;
@@ -38,15 +38,17 @@ pub(crate) struct ProviderInner {
 impl ProviderInner {
     /// Hands a finished span to every processor.
     #[inline]
-    pub(crate) fn dispatch(&self, span: SpanData) {
+    pub(crate) fn dispatch(&self, span: FinishedSpan) {
         match self.processors.as_slice() {
             [one] => one.on_end(span),
             [] => {}
             [rest @ .., last] => {
+                // Rare (several processors): convert once, clone the SDK form.
+                let data = span.into_span_data();
                 for p in rest {
-                    p.on_end(span.clone());
+                    p.on_end(data.clone().into());
                 }
-                last.on_end(span);
+                last.on_end(data.into());
             }
         }
     }

@@ -10,6 +10,7 @@
 use super::{ExportStats, ExporterBox, Processor};
 use crate::diagnostics;
 use crate::error::LifecycleError;
+use crate::span::FinishedSpan;
 use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
 use std::cell::RefCell;
@@ -43,10 +44,12 @@ impl Default for BatchConfig {
     }
 }
 
-/// One thread's pending spans for one processor.
+/// One thread's pending spans for one processor, and an empty vector the
+/// export thread hands back, so buffers are reused instead of reallocated.
 #[derive(Debug, Default)]
 struct ThreadBuffer {
-    spans: Mutex<Vec<SpanData>>,
+    spans: Mutex<Vec<FinishedSpan>>,
+    spare: Mutex<Vec<FinishedSpan>>,
 }
 
 #[derive(Debug)]
@@ -140,8 +143,8 @@ impl BatchProcessor {
 
 impl Processor for BatchProcessor {
     #[inline]
-    fn on_end(&self, span: SpanData) {
-        if !span.span_context.is_sampled() {
+    fn on_end(&self, span: FinishedSpan) {
+        if !span.is_sampled() {
             return;
         }
         let shared = &*self.shared;
@@ -247,25 +250,43 @@ impl Worker {
 
     /// Takes every thread's pending spans and exports them in batches.
     fn export_pending(&self) -> Result<(), LifecycleError> {
-        let mut pending = Vec::new();
+        let mut drained = Vec::new();
         if let Ok(mut buffers) = self.shared.buffers.lock() {
             for buf in buffers.iter() {
+                let spare = buf.spare.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default();
                 if let Ok(mut spans) = buf.spans.lock() {
-                    if pending.is_empty() {
-                        std::mem::swap(&mut pending, &mut *spans);
-                    } else {
-                        pending.append(&mut spans);
+                    if !spans.is_empty() {
+                        drained.push((buf.clone(), std::mem::replace(&mut *spans, spare)));
+                        continue;
                     }
+                }
+                // Nothing taken: the spare goes back.
+                if let Ok(mut s) = buf.spare.lock() {
+                    *s = spare;
                 }
             }
             // A buffer only we hold belongs to a thread that has exited.
             buffers.retain(|b| Arc::strong_count(b) > 1 || b.spans.lock().map(|s| !s.is_empty()).unwrap_or(false));
         }
-        let mut result = Ok(());
         let batch_size = self.shared.config.max_export_batch_size;
-        while !pending.is_empty() {
-            let rest = pending.split_off(batch_size.min(pending.len()));
-            let batch = std::mem::replace(&mut pending, rest);
+        let mut result = Ok(());
+        let mut batch: Vec<SpanData> = Vec::with_capacity(batch_size);
+        for (buf, mut spans) in drained {
+            for span in spans.drain(..) {
+                batch.push(span.into_span_data());
+                if batch.len() >= batch_size {
+                    if let Err(e) = self.export_batch(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))) {
+                        result = Err(e);
+                    }
+                }
+            }
+            if let Ok(mut spare) = buf.spare.lock() {
+                if spare.capacity() < spans.capacity() {
+                    *spare = spans;
+                }
+            }
+        }
+        if !batch.is_empty() {
             if let Err(e) = self.export_batch(batch) {
                 result = Err(e);
             }
@@ -307,7 +328,7 @@ mod tests {
     use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
     use std::time::SystemTime;
 
-    pub(crate) fn span(i: u64, sampled: bool) -> SpanData {
+    pub(crate) fn span(i: u64, sampled: bool) -> FinishedSpan {
         let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
         SpanData {
             span_context: SpanContext::new(TraceId::from(1u128), SpanId::from(i + 1), flags, false, TraceState::NONE),
@@ -324,6 +345,7 @@ mod tests {
             status: Status::Unset,
             instrumentation_scope: InstrumentationScope::builder("t").build(),
         }
+        .into()
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub use exporter::ExporterBox;
 pub use simple::SimpleProcessor;
 
 use crate::error::LifecycleError;
-use opentelemetry_sdk::trace::SpanData;
+use crate::span::FinishedSpan;
 use std::fmt;
 use std::time::Duration;
 
@@ -24,7 +24,7 @@ use std::time::Duration;
 pub trait Processor: Send + Sync + fmt::Debug {
     /// A span ended. Unsampled (record-only) spans arrive too; exporting
     /// processors skip them.
-    fn on_end(&self, span: SpanData);
+    fn on_end(&self, span: FinishedSpan);
     /// Export everything received so far, waiting at most `timeout`.
     fn force_flush(&self, timeout: Duration) -> Result<(), LifecycleError>;
     /// Flush, then release the exporters. Later spans are dropped.

@@ -3,7 +3,7 @@
 
 use super::{ExportStats, ExporterBox, Processor};
 use crate::error::LifecycleError;
-use opentelemetry_sdk::trace::SpanData;
+use crate::span::FinishedSpan;
 use opentelemetry_sdk::Resource;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -34,8 +34,8 @@ impl SimpleProcessor {
 }
 
 impl Processor for SimpleProcessor {
-    fn on_end(&self, span: SpanData) {
-        if !span.span_context.is_sampled() {
+    fn on_end(&self, span: FinishedSpan) {
+        if !span.is_sampled() {
             return;
         }
         if self.shut_down.load(Ordering::Acquire) {
@@ -46,7 +46,7 @@ impl Processor for SimpleProcessor {
             self.failed.fetch_add(1, Ordering::Relaxed);
             return;
         };
-        match exporter.export_blocking(vec![span], Duration::from_secs(10)) {
+        match exporter.export_blocking(vec![span.into_span_data()], Duration::from_secs(10)) {
             Ok(()) => self.exported.fetch_add(1, Ordering::Relaxed),
             Err(_) => self.failed.fetch_add(1, Ordering::Relaxed),
         };

@@ -6,12 +6,13 @@
 //! ids, clock, attributes and the new context.
 
 use super::callsite::{Callsite, Kind};
+use super::current::collect_pending;
 use super::error::{record_panic, Failure};
-use super::live::{LiveSpan, Record};
+use super::record::{FinishedSpan, SpanRecord};
 use crate::ids::{new_span_id, new_trace_id, RANDOM_FLAG};
-use crate::provider::{resolve, ScopedProvider};
+use crate::provider::{resolve, ProviderInner, ScopedProvider};
 use crate::sampler::{Decision, SampleInput, Sampler};
-use opentelemetry::trace::{Link, SpanContext, SpanId, TraceContextExt, TraceState};
+use opentelemetry::trace::{Link, SpanContext, SpanId, Status, TraceContextExt, TraceState};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
 use std::borrow::Cow;
@@ -40,19 +41,23 @@ pub struct SpanStart<'a, A, L> {
 
 /// A started span, not yet current anywhere. Ends on [`ActiveSpan::end`] or
 /// drop. `Send`, so it can travel inside a future.
+///
+/// The span's data lives here, inline; the [`Context`] it carries holds only
+/// the span's ids, so that OpenTelemetry code sees it as the parent.
 #[derive(Debug, Default)]
 pub struct ActiveSpan {
     /// The context this span runs in (its own, or a parent's that it carries).
     cx: Option<Context>,
-    /// Whether `cx` holds a span this handle must end.
-    owns_span: bool,
+    /// The recording, while the span is recorded and not yet ended.
+    record: Option<SpanRecord>,
+    provider: Option<&'static ProviderInner>,
 }
 
 impl ActiveSpan {
     /// A handle that records nothing.
     #[inline]
     pub const fn none() -> Self {
-        ActiveSpan { cx: None, owns_span: false }
+        ActiveSpan { cx: None, record: None, provider: None }
     }
 
     /// Starts a span for a call site under the current context.
@@ -91,7 +96,7 @@ impl ActiveSpan {
         if span.cx.is_some() || !crate::provider::any_installed() {
             return span;
         }
-        ActiveSpan { cx: Some(Context::current()), owns_span: false }
+        ActiveSpan { cx: Some(Context::current()), record: None, provider: None }
     }
 
     /// Starts a span from its parts.
@@ -101,11 +106,14 @@ impl ActiveSpan {
         A: FnOnce(&mut Vec<KeyValue>),
         L: FnOnce() -> Vec<Link>,
     {
-        let cx = match start.parent {
-            Some(parent) => new_context(parent, start),
-            None => Context::map_current(|parent| new_context(parent, start)),
+        let started = match start.parent {
+            Some(parent) => new_span(parent, start),
+            None => Context::map_current(|parent| new_span(parent, start)),
         };
-        ActiveSpan { owns_span: cx.is_some(), cx }
+        match started {
+            Some((cx, record, provider)) => ActiveSpan { cx: Some(cx), record, provider: Some(provider) },
+            None => ActiveSpan::none(),
+        }
     }
 
     /// The context to make current while the span's work runs, if any.
@@ -116,62 +124,83 @@ impl ActiveSpan {
 
     /// The span's context (invalid when no span was created).
     pub fn span_context(&self) -> SpanContext {
-        match (&self.cx, self.owns_span) {
-            (Some(cx), true) => cx.span().span_context().clone(),
+        match (&self.cx, self.provider) {
+            (Some(cx), Some(_)) => cx.span().span_context().clone(),
             _ => SpanContext::empty_context(),
         }
     }
 
-    /// True when this handle records a span.
+    /// True while this handle records a span.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        self.owns_span && self.cx.as_ref().is_some_and(|cx| cx.span().is_recording())
+        self.record.is_some()
     }
 
-    /// Runs `f` on the span, if this handle owns a recording one.
-    #[inline]
-    pub fn with_span(&self, f: impl FnOnce(&opentelemetry::trace::SpanRef<'_>)) {
-        if let (Some(cx), true) = (&self.cx, self.owns_span) {
-            f(&cx.span());
+    /// Sets an attribute (replacing one with the same key).
+    pub fn set_attribute(&mut self, kv: KeyValue) {
+        if let Some(r) = &mut self.record {
+            r.set_attribute(kv);
         }
     }
 
-    /// Sets an attribute.
-    pub fn set_attribute(&self, kv: KeyValue) {
-        self.with_span(|s| s.set_attribute(kv));
+    /// Adds an event, timestamped now.
+    pub fn add_event(&mut self, name: impl Into<Cow<'static, str>>, attributes: Vec<KeyValue>) {
+        if let Some(r) = &mut self.record {
+            r.add_event(name.into(), SystemTime::now(), attributes);
+        }
+    }
+
+    /// Sets the status (Ok is final; Error beats Unset).
+    pub fn set_status(&mut self, status: Status) {
+        if let Some(r) = &mut self.record {
+            r.set_status(status);
+        }
     }
 
     /// Records an error: status Error, `error.type` = `type_name`, and if
     /// `event` an `exception` event with the message and `source()` chain.
-    pub fn record_error(&self, type_name: &str, err: &dyn std::error::Error, event: bool) {
-        self.with_span(|s| Failure::from_error(type_name, err).record(s, event));
+    pub fn record_error(&mut self, type_name: &str, err: &dyn std::error::Error, event: bool) {
+        if let Some(r) = &mut self.record {
+            Failure::from_error(type_name, err).record(r, event);
+        }
     }
 
     /// Records an error that is not a `std::error::Error`, by its message.
-    pub fn record_error_message(&self, type_name: &str, message: String, event: bool) {
-        self.with_span(|s| Failure { type_name, message, sources: Vec::new() }.record(s, event));
+    pub fn record_error_message(&mut self, type_name: &str, message: String, event: bool) {
+        if let Some(r) = &mut self.record {
+            Failure { type_name, message, sources: Vec::new() }.record(r, event);
+        }
     }
 
     /// Records the panic unwinding through this thread.
-    pub fn record_panic(&self) {
-        self.with_span(record_panic);
+    pub fn record_panic(&mut self) {
+        if let Some(r) = &mut self.record {
+            record_panic(r);
+        }
+    }
+
+    /// Applies what [`super::current_span`] queued for this span on this thread.
+    #[inline]
+    pub(crate) fn collect_pending(&mut self) {
+        if let Some(r) = &mut self.record {
+            collect_pending(r);
+        }
     }
 
     /// Ends the span now. Later calls do nothing.
     #[inline]
     pub fn end(&mut self) {
-        if self.owns_span {
-            self.owns_span = false;
-            if let Some(cx) = &self.cx {
-                cx.span().end();
-            }
+        if let (Some(mut record), Some(provider)) = (self.record.take(), self.provider) {
+            collect_pending(&mut record);
+            record.end = SystemTime::now();
+            provider.dispatch(FinishedSpan::traced(record));
         }
     }
 
     /// Ends the span, recording a panic if the thread is unwinding.
     #[inline]
     pub(crate) fn end_checking_panic(&mut self) {
-        if self.owns_span && std::thread::panicking() {
+        if self.record.is_some() && std::thread::panicking() {
             self.record_panic();
         }
         self.end();
@@ -184,9 +213,12 @@ impl Drop for ActiveSpan {
     }
 }
 
-/// The context of a new span under `parent`, or `None` when no span is made.
+type Started = (Context, Option<SpanRecord>, &'static ProviderInner);
+
+/// The context (and, when recorded, the record) of a new span under
+/// `parent`, or `None` when no span is made.
 #[inline]
-fn new_context<A, L>(parent_cx: &Context, start: SpanStart<'_, A, L>) -> Option<Context>
+fn new_span<A, L>(parent_cx: &Context, start: SpanStart<'_, A, L>) -> Option<Started>
 where
     A: FnOnce(&mut Vec<KeyValue>),
     L: FnOnce() -> Vec<Link>,
@@ -256,48 +288,43 @@ where
     };
     let span_context = SpanContext::new(trace_id, new_span_id(), flags, false, trace_state);
 
-    let cx = if decision == Decision::Drop {
-        parent_cx.with_remote_span_context(span_context)
-    } else {
-        let start_time = SystemTime::now();
-        if let Some((fill_attributes, fill_links)) = fill.take() {
-            attributes.reserve_exact(start.attribute_capacity);
-            fill_attributes(&mut attributes);
-            links = fill_links();
-        }
-        if let Some(result) = extra {
-            attributes.extend(result.attributes);
-        }
-        let limits = provider.limits;
-        let dropped_attributes = attributes.len().saturating_sub(limits.attribute_count as usize) as u32;
-        attributes.truncate(limits.attribute_count as usize);
-        let mut span_links = SpanLinks::default();
-        for link in links.into_iter().filter(|l| l.span_context.is_valid()) {
-            if span_links.links.len() < limits.link_count as usize {
-                span_links.links.push(link);
-            } else {
-                span_links.dropped_count += 1;
-            }
-        }
-        let live = LiveSpan {
-            span_context,
-            provider,
-            record: Some(Record {
-                parent_span_id: if has_parent { parent.span_id() } else { SpanId::INVALID },
-                parent_is_remote: has_parent && parent.is_remote(),
-                kind,
-                name: start.name,
-                start: start_time,
-                attributes,
-                dropped_attributes,
-                events: SpanEvents::default(),
-                links: span_links,
-                status: Default::default(),
-            }),
-        };
-        parent_cx.with_span(live)
+    let cx = parent_cx.with_remote_span_context(span_context.clone());
+    let cx = if scoped { cx.with_value(ScopedProvider(provider)) } else { cx };
+    if decision == Decision::Drop {
+        return Some((cx, None, provider));
+    }
+    let start_time = SystemTime::now();
+    if let Some((fill_attributes, fill_links)) = fill.take() {
+        attributes.reserve_exact(start.attribute_capacity);
+        fill_attributes(&mut attributes);
+        links = fill_links();
+    }
+    if let Some(result) = extra {
+        attributes.extend(result.attributes);
+    }
+    let limits = &provider.limits;
+    let dropped_attributes = attributes.len().saturating_sub(limits.attribute_count as usize) as u32;
+    attributes.truncate(limits.attribute_count as usize);
+    let mut record = SpanRecord {
+        span_context,
+        parent_span_id: if has_parent { parent.span_id() } else { SpanId::INVALID },
+        parent_is_remote: has_parent && parent.is_remote(),
+        kind: start.kind,
+        name: start.name,
+        start: start_time,
+        end: start_time,
+        attributes,
+        dropped_attributes,
+        events: SpanEvents::default(),
+        links: SpanLinks::default(),
+        status: Status::Unset,
+        scope: &provider.scope,
+        limits,
     };
-    Some(if scoped { cx.with_value(ScopedProvider(provider)) } else { cx })
+    for link in links {
+        record.add_link(link.span_context, link.attributes);
+    }
+    Some((cx, Some(record), provider))
 }
 
 // A span handle travels inside futures that cross threads.

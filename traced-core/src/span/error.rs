@@ -1,11 +1,14 @@
 //! Recording failures on a span: a returned error or a panic becomes status
 //! Error, `error.type`, and (unless turned off) an `exception` event.
 
-use opentelemetry::trace::{SpanRef, Status};
+use super::record::SpanRecord;
+use opentelemetry::trace::Status;
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Once;
+use std::time::SystemTime;
 
 /// Event attribute holding the messages of an error's `source()` chain,
 /// outermost first, when the error has sources. Not a semantic-convention
@@ -19,12 +22,19 @@ pub(crate) struct Failure<'a> {
     pub(crate) sources: Vec<String>,
 }
 
+/// What recording a failure does to a span.
+pub(crate) struct FailureParts {
+    pub(crate) error_type: KeyValue,
+    pub(crate) event: Option<(Cow<'static, str>, Vec<KeyValue>)>,
+    pub(crate) status: Status,
+}
+
 impl<'a> Failure<'a> {
     /// From a `std::error::Error`, walking its `source()` chain.
     pub(crate) fn from_error(type_name: &'a str, err: &dyn std::error::Error) -> Self {
         let mut sources = Vec::new();
         let mut next = err.source();
-        // Chains can be cyclic in broken impls; stop at a sane depth.
+        // Broken impls can make cyclic chains; stop at a sane depth.
         while let Some(e) = next {
             if sources.len() >= 32 {
                 break;
@@ -35,13 +45,8 @@ impl<'a> Failure<'a> {
         Failure { type_name, message: err.to_string(), sources }
     }
 
-    /// Records status Error, `error.type` and, if `event`, an `exception` event.
-    pub(crate) fn record(self, span: &SpanRef<'_>, event: bool) {
-        if !span.is_recording() {
-            return;
-        }
-        span.set_attribute(KeyValue::new(ERROR_TYPE, self.type_name.to_owned()));
-        if event {
+    pub(crate) fn into_parts(self, event: bool) -> FailureParts {
+        let event = event.then(|| {
             let mut attributes = vec![
                 KeyValue::new(EXCEPTION_TYPE, self.type_name.to_owned()),
                 KeyValue::new(EXCEPTION_MESSAGE, self.message.clone()),
@@ -50,9 +55,23 @@ impl<'a> Failure<'a> {
                 let chain = self.sources.into_iter().map(StringValue::from).collect();
                 attributes.push(KeyValue::new(EXCEPTION_SOURCE_CHAIN, Value::Array(Array::String(chain))));
             }
-            span.add_event("exception", attributes);
+            (Cow::Borrowed("exception"), attributes)
+        });
+        FailureParts {
+            error_type: KeyValue::new(ERROR_TYPE, self.type_name.to_owned()),
+            event,
+            status: Status::error(self.message),
         }
-        span.set_status(Status::error(self.message));
+    }
+
+    /// Records status Error, `error.type` and, if `event`, an `exception` event.
+    pub(crate) fn record(self, span: &mut SpanRecord, event: bool) {
+        let parts = self.into_parts(event);
+        span.set_attribute(parts.error_type);
+        if let Some((name, attrs)) = parts.event {
+            span.add_event(name, SystemTime::now(), attrs);
+        }
+        span.set_status(parts.status);
     }
 }
 
@@ -80,7 +99,7 @@ pub(crate) fn install_panic_hook() {
 }
 
 /// Records the panic unwinding through the current thread.
-pub(crate) fn record_panic(span: &SpanRef<'_>) {
+pub(crate) fn record_panic(span: &mut SpanRecord) {
     let message = LAST_PANIC
         .try_with(|p| p.borrow().clone())
         .ok()

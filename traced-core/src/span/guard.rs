@@ -1,6 +1,8 @@
 //! A span made current for a synchronous scope.
 
 use super::active::ActiveSpan;
+use super::current::RunningMark;
+use opentelemetry::trace::TraceContextExt;
 use opentelemetry::ContextGuard;
 
 /// Keeps a span current until dropped, then ends it (recording a panic if the
@@ -8,9 +10,10 @@ use opentelemetry::ContextGuard;
 #[derive(Debug)]
 #[must_use = "the span ends when the guard is dropped"]
 pub struct SpanGuard {
-    // Field order matters: the span ends (Drop below) before the context is
-    // detached, then `span` and `_attached` drop in this order.
+    // Drop order matters: `Drop::drop` ends the span first, then the fields
+    // drop in order: the running mark is popped, then the context detached.
     span: ActiveSpan,
+    _running: Option<RunningMark>,
     _attached: Option<ContextGuard>,
 }
 
@@ -19,13 +22,17 @@ impl SpanGuard {
     #[inline]
     pub fn enter(span: ActiveSpan) -> Self {
         let attached = span.context().map(|cx| cx.clone().attach());
-        SpanGuard { span, _attached: attached }
+        let running = match (span.is_recording(), span.context()) {
+            (true, Some(cx)) => Some(RunningMark::push(cx.span().span_context().span_id())),
+            _ => None,
+        };
+        SpanGuard { span, _running: running, _attached: attached }
     }
 
     /// The span, to record attributes or errors on.
     #[inline]
-    pub fn span(&self) -> &ActiveSpan {
-        &self.span
+    pub fn span(&mut self) -> &mut ActiveSpan {
+        &mut self.span
     }
 }
 

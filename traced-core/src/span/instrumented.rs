@@ -4,6 +4,8 @@
 //! cancelled.
 
 use super::active::ActiveSpan;
+use super::current::RunningMark;
+use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
 use std::future::Future;
 use std::pin::Pin;
@@ -41,7 +43,7 @@ pin_project_lite::pin_project! {
 impl<F, C> Instrumented<F, C>
 where
     F: Future,
-    C: FnOnce(&ActiveSpan, &F::Output),
+    C: FnOnce(&mut ActiveSpan, &F::Output),
 {
     /// Runs `inner` in `span`; `on_output` sees the output before the span
     /// ends (to record an error or the return value).
@@ -54,15 +56,24 @@ where
 impl<F, C> Future for Instrumented<F, C>
 where
     F: Future,
-    C: FnOnce(&ActiveSpan, &F::Output),
+    C: FnOnce(&mut ActiveSpan, &F::Output),
 {
     type Output = F::Output;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _attached = this.span.context().map(|c| c.clone().attach());
-        let output = match this.inner.poll(cx) {
+        let poll = {
+            let _attached = this.span.context().map(|c| c.clone().attach());
+            let _running = match (this.span.is_recording(), this.span.context()) {
+                (true, Some(c)) => Some(RunningMark::push(c.span().span_context().span_id())),
+                _ => None,
+            };
+            this.inner.poll(cx)
+        };
+        // What the body queued on this thread during the poll.
+        this.span.collect_pending();
+        let output = match poll {
             Poll::Ready(output) => output,
             Poll::Pending => return Poll::Pending,
         };

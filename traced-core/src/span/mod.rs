@@ -2,15 +2,18 @@
 
 mod active;
 mod callsite;
+mod current;
 pub(crate) mod error;
 mod guard;
 mod instrumented;
-mod live;
 mod record;
+mod value;
 
 pub use active::{ActiveSpan, SpanStart};
 pub use callsite::{short_type_name, Callsite, Kind};
+pub use current::{current_span, CurrentSpan};
 pub use error::EXCEPTION_SOURCE_CHAIN;
 pub use guard::SpanGuard;
 pub use instrumented::{Instrumented, CANCELLED};
-pub use record::{DebugValue, DisplayValue, ToAttributeValue};
+pub use record::FinishedSpan;
+pub use value::{DebugValue, DisplayValue, ToAttributeValue};

@@ -1,144 +1,142 @@
-//! Typed attribute values from user expressions, taken by reference so that
-//! recording a field never moves or consumes it.
+//! What a span records while it runs, and the finished span handed to
+//! processors. Converting to the SDK's `SpanData` happens in the export
+//! thread, not on the thread that ended the span.
 
-use opentelemetry::{StringValue, Value};
+use super::callsite::Kind;
+use crate::limits::{truncate_value, SpanLimits};
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status};
+use opentelemetry::{InstrumentationScope, KeyValue};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use std::borrow::Cow;
-use std::fmt;
+use std::time::SystemTime;
 
-/// A value that can be recorded as a span attribute.
-///
-/// Integers become `i64` (unsigned values above `i64::MAX` are recorded as
-/// their decimal string), floats `f64`, text a string. Wrap anything else in
-/// [`DisplayValue`] (`%x` in the macro) or [`DebugValue`] (`?x`).
-pub trait ToAttributeValue {
-    /// The OpenTelemetry value.
-    fn to_attribute_value(&self) -> Value;
+/// A recording span's data; lives inline in its [`super::ActiveSpan`].
+#[derive(Debug)]
+pub(crate) struct SpanRecord {
+    pub(crate) span_context: SpanContext,
+    pub(crate) parent_span_id: SpanId,
+    pub(crate) parent_is_remote: bool,
+    pub(crate) kind: Kind,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) start: SystemTime,
+    pub(crate) end: SystemTime,
+    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) dropped_attributes: u32,
+    pub(crate) events: SpanEvents,
+    pub(crate) links: SpanLinks,
+    pub(crate) status: Status,
+    pub(crate) scope: &'static InstrumentationScope,
+    pub(crate) limits: &'static SpanLimits,
 }
 
-macro_rules! signed {
-    ($($t:ty),*) => {$(
-        impl ToAttributeValue for $t {
-            #[inline]
-            fn to_attribute_value(&self) -> Value { Value::I64(i64::from(*self)) }
+impl SpanRecord {
+    /// Sets an attribute, replacing one with the same key, within the limit.
+    pub(crate) fn set_attribute(&mut self, kv: KeyValue) {
+        if let Some(existing) = self.attributes.iter_mut().find(|e| e.key == kv.key) {
+            *existing = kv;
+        } else if self.attributes.len() < self.limits.attribute_count as usize {
+            self.attributes.push(kv);
+        } else {
+            self.dropped_attributes += 1;
         }
-    )*};
-}
-signed!(i8, i16, i32, i64, u8, u16, u32);
+    }
 
-macro_rules! wide {
-    ($($t:ty),*) => {$(
-        impl ToAttributeValue for $t {
-            #[inline]
-            fn to_attribute_value(&self) -> Value {
-                match i64::try_from(*self) {
-                    Ok(v) => Value::I64(v),
-                    Err(_) => Value::String(self.to_string().into()),
-                }
+    pub(crate) fn add_event(&mut self, name: Cow<'static, str>, timestamp: SystemTime, mut attributes: Vec<KeyValue>) {
+        if self.events.events.len() >= self.limits.event_count as usize {
+            self.events.dropped_count += 1;
+            return;
+        }
+        let limit = self.limits.event_attribute_count as usize;
+        let dropped = attributes.len().saturating_sub(limit) as u32;
+        attributes.truncate(limit);
+        self.events.events.push(Event::new(name, timestamp, attributes, dropped));
+    }
+
+    pub(crate) fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
+        if !span_context.is_valid() {
+            return;
+        }
+        if self.links.links.len() >= self.limits.link_count as usize {
+            self.links.dropped_count += 1;
+            return;
+        }
+        let limit = self.limits.link_attribute_count as usize;
+        let dropped = attributes.len().saturating_sub(limit) as u32;
+        attributes.truncate(limit);
+        self.links.links.push(Link::new(span_context, attributes, dropped));
+    }
+
+    /// Ok is final; Error beats Unset (the API's ordering).
+    pub(crate) fn set_status(&mut self, status: Status) {
+        if status > self.status {
+            self.status = status;
+        }
+    }
+
+    fn into_span_data(mut self) -> SpanData {
+        if let Some(max) = self.limits.attribute_value_length {
+            for kv in &mut self.attributes {
+                truncate_value(&mut kv.value, max as usize);
             }
         }
-    )*};
-}
-wide!(u64, usize, isize, i128, u128);
-
-impl ToAttributeValue for f64 {
-    #[inline]
-    fn to_attribute_value(&self) -> Value {
-        Value::F64(*self)
-    }
-}
-impl ToAttributeValue for f32 {
-    #[inline]
-    fn to_attribute_value(&self) -> Value {
-        Value::F64(f64::from(*self))
-    }
-}
-impl ToAttributeValue for bool {
-    #[inline]
-    fn to_attribute_value(&self) -> Value {
-        Value::Bool(*self)
-    }
-}
-impl ToAttributeValue for char {
-    fn to_attribute_value(&self) -> Value {
-        Value::String(self.to_string().into())
-    }
-}
-impl ToAttributeValue for str {
-    fn to_attribute_value(&self) -> Value {
-        Value::String(StringValue::from(self.to_owned()))
-    }
-}
-impl ToAttributeValue for String {
-    fn to_attribute_value(&self) -> Value {
-        Value::String(StringValue::from(self.clone()))
-    }
-}
-impl ToAttributeValue for Cow<'_, str> {
-    fn to_attribute_value(&self) -> Value {
-        Value::String(StringValue::from(self.to_string()))
-    }
-}
-impl ToAttributeValue for Value {
-    fn to_attribute_value(&self) -> Value {
-        self.clone()
-    }
-}
-impl<T: ToAttributeValue + ?Sized> ToAttributeValue for &T {
-    #[inline]
-    fn to_attribute_value(&self) -> Value {
-        (**self).to_attribute_value()
-    }
-}
-impl<T: ToAttributeValue + ?Sized> ToAttributeValue for &mut T {
-    #[inline]
-    fn to_attribute_value(&self) -> Value {
-        (**self).to_attribute_value()
-    }
-}
-impl<T: ToAttributeValue + ?Sized> ToAttributeValue for Box<T> {
-    fn to_attribute_value(&self) -> Value {
-        (**self).to_attribute_value()
-    }
-}
-impl<T: ToAttributeValue + ?Sized> ToAttributeValue for std::sync::Arc<T> {
-    fn to_attribute_value(&self) -> Value {
-        (**self).to_attribute_value()
+        SpanData {
+            span_context: self.span_context,
+            parent_span_id: self.parent_span_id,
+            parent_span_is_remote: self.parent_is_remote,
+            span_kind: self.kind.to_span_kind(),
+            name: self.name,
+            start_time: self.start,
+            end_time: self.end.max(self.start),
+            attributes: self.attributes,
+            dropped_attributes_count: self.dropped_attributes,
+            events: self.events,
+            links: self.links,
+            status: self.status,
+            instrumentation_scope: self.scope.clone(),
+        }
     }
 }
 
-/// Records a value through its `Display` impl (`%x` in `fields(...)`).
-pub struct DisplayValue<T>(pub T);
+#[derive(Debug)]
+enum Inner {
+    Traced(SpanRecord),
+    Sdk(SpanData),
+}
 
-impl<T: fmt::Display> ToAttributeValue for DisplayValue<T> {
-    fn to_attribute_value(&self) -> Value {
-        Value::String(self.0.to_string().into())
+/// A span that has ended, on its way to the exporters: one recorded by
+/// `traced`, or one made through the `opentelemetry_sdk` tracer bridge.
+#[derive(Debug)]
+pub struct FinishedSpan(Inner);
+
+impl FinishedSpan {
+    pub(crate) fn traced(record: SpanRecord) -> Self {
+        FinishedSpan(Inner::Traced(record))
+    }
+
+    /// The span context (ids and flags).
+    pub fn span_context(&self) -> &SpanContext {
+        match &self.0 {
+            Inner::Traced(r) => &r.span_context,
+            Inner::Sdk(d) => &d.span_context,
+        }
+    }
+
+    /// True when the span is sampled (to be exported).
+    pub fn is_sampled(&self) -> bool {
+        self.span_context().is_sampled()
+    }
+
+    /// The exporters' form.
+    pub fn into_span_data(self) -> SpanData {
+        match self.0 {
+            Inner::Traced(r) => r.into_span_data(),
+            Inner::Sdk(d) => d,
+        }
     }
 }
 
-/// Records a value through its `Debug` impl (`?x` in `fields(...)`).
-pub struct DebugValue<T>(pub T);
-
-impl<T: fmt::Debug> ToAttributeValue for DebugValue<T> {
-    fn to_attribute_value(&self) -> Value {
-        Value::String(format!("{:?}", self.0).into())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_keep_their_types() {
-        assert_eq!(42u32.to_attribute_value(), Value::I64(42));
-        assert_eq!((&-7i8).to_attribute_value(), Value::I64(-7));
-        assert_eq!(u64::MAX.to_attribute_value(), Value::String(u64::MAX.to_string().into()));
-        assert_eq!(1.5f32.to_attribute_value(), Value::F64(1.5));
-        assert_eq!(true.to_attribute_value(), Value::Bool(true));
-        assert_eq!("users".to_attribute_value(), Value::String("users".into()));
-        let owned = String::from("x");
-        assert_eq!((&owned).to_attribute_value(), Value::String("x".into()));
-        assert_eq!(DisplayValue(&std::net::Ipv4Addr::LOCALHOST).to_attribute_value(), Value::String("127.0.0.1".into()));
-        assert_eq!(DebugValue(&Some(3)).to_attribute_value(), Value::String("Some(3)".into()));
+impl From<SpanData> for FinishedSpan {
+    fn from(data: SpanData) -> Self {
+        FinishedSpan(Inner::Sdk(data))
     }
 }

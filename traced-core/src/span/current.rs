@@ -1,0 +1,191 @@
+//! Recording on "the current span" from code that does not hold the span
+//! handle: [`current_span`] and `record!`.
+//!
+//! A `#[traced]` span's data lives in its guard (or its future), not in the
+//! `opentelemetry::Context`, so that starting a span costs one context
+//! allocation and no lock. Code deeper in the call stack reaches it through
+//! this module: the running spans of this thread are kept on a small stack,
+//! and operations on the current one are queued here, then applied by the
+//! span itself when its scope (or its future's poll) ends. When the current
+//! span is an ordinary OpenTelemetry SDK span, operations go straight to it.
+
+use super::error::Failure;
+use super::record::SpanRecord;
+use opentelemetry::trace::{SpanContext, SpanId, Status, TraceContextExt};
+use opentelemetry::{Context, KeyValue};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::time::SystemTime;
+
+/// Most queued operations kept per thread; beyond, new ones are dropped.
+const MAX_PENDING: usize = 4096;
+
+enum Op {
+    Attribute(KeyValue),
+    Event(Cow<'static, str>, SystemTime, Vec<KeyValue>),
+    Status(Status),
+    Link(SpanContext, Vec<KeyValue>),
+}
+
+thread_local! {
+    /// Ids of the recording `traced` spans running on this thread, innermost last.
+    static RUNNING: RefCell<Vec<SpanId>> = const { RefCell::new(Vec::new()) };
+    /// Operations waiting for their span to collect them.
+    static PENDING: RefCell<Vec<(SpanId, Op)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Marks a span as running on this thread until dropped.
+#[derive(Debug)]
+pub(crate) struct RunningMark {
+    _not_send: PhantomData<*const ()>,
+}
+
+impl RunningMark {
+    #[inline]
+    pub(crate) fn push(span_id: SpanId) -> Self {
+        RUNNING.with(|r| r.borrow_mut().push(span_id));
+        RunningMark { _not_send: PhantomData }
+    }
+}
+
+impl Drop for RunningMark {
+    #[inline]
+    fn drop(&mut self) {
+        RUNNING.with(|r| r.borrow_mut().pop());
+    }
+}
+
+/// Applies the operations queued for `record`'s span.
+#[inline]
+pub(crate) fn collect_pending(record: &mut SpanRecord) {
+    let id = record.span_context.span_id();
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.is_empty() {
+            return;
+        }
+        let mut i = 0;
+        while i < p.len() {
+            if p[i].0 == id {
+                match p.remove(i).1 {
+                    Op::Attribute(kv) => record.set_attribute(kv),
+                    Op::Event(name, ts, attrs) => record.add_event(name, ts, attrs),
+                    Op::Status(s) => record.set_status(s),
+                    Op::Link(sc, attrs) => record.add_link(sc, attrs),
+                }
+            } else {
+                i += 1;
+            }
+        }
+    });
+}
+
+/// The span current on this thread, for recording on it.
+///
+/// ```
+/// use opentelemetry::KeyValue;
+/// traced_core::span::current_span().set_attribute(KeyValue::new("cache.hit", true));
+/// ```
+pub fn current_span() -> CurrentSpan {
+    CurrentSpan { _not_send: PhantomData }
+}
+
+/// A handle on the current span; see [`current_span`]. Operations do
+/// nothing when no span is recording.
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentSpan {
+    _not_send: PhantomData<*const ()>,
+}
+
+impl CurrentSpan {
+    fn apply(&self, op: Op) {
+        Context::map_current(|cx| {
+            let span = cx.span();
+            if span.is_recording() {
+                // An SDK span: it records for itself.
+                match op {
+                    Op::Attribute(kv) => span.set_attribute(kv),
+                    Op::Event(name, ts, attrs) => span.add_event_with_timestamp(name, ts, attrs),
+                    Op::Status(s) => span.set_status(s),
+                    Op::Link(sc, attrs) => span.add_link(sc, attrs),
+                }
+                return;
+            }
+            let id = span.span_context().span_id();
+            let ours = RUNNING.with(|r| r.borrow().last() == Some(&id));
+            if ours {
+                PENDING.with(|p| {
+                    let mut p = p.borrow_mut();
+                    if p.len() < MAX_PENDING {
+                        p.push((id, op));
+                    }
+                });
+            }
+        });
+    }
+
+    /// The current span's context (invalid when there is none).
+    pub fn span_context(&self) -> SpanContext {
+        Context::map_current(|cx| cx.span().span_context().clone())
+    }
+
+    /// True when the current span records (a `traced` span running on this
+    /// thread, or a recording SDK span).
+    pub fn is_recording(&self) -> bool {
+        Context::map_current(|cx| {
+            let span = cx.span();
+            span.is_recording() || RUNNING.with(|r| r.borrow().last() == Some(&span.span_context().span_id()))
+        })
+    }
+
+    /// Sets an attribute (replacing one with the same key).
+    pub fn set_attribute(&self, kv: KeyValue) {
+        self.apply(Op::Attribute(kv));
+    }
+
+    /// Adds an event, timestamped now.
+    pub fn add_event(&self, name: impl Into<Cow<'static, str>>, attributes: Vec<KeyValue>) {
+        self.apply(Op::Event(name.into(), SystemTime::now(), attributes));
+    }
+
+    /// Sets the status (Ok is final; Error beats Unset).
+    pub fn set_status(&self, status: Status) {
+        self.apply(Op::Status(status));
+    }
+
+    /// Adds a link to another span.
+    pub fn add_link(&self, span_context: SpanContext, attributes: Vec<KeyValue>) {
+        self.apply(Op::Link(span_context, attributes));
+    }
+
+    /// Records an error as `#[traced]` does for a returned `Err`: status
+    /// Error, `error.type`, and an `exception` event with the `source()` chain.
+    pub fn record_error<E: std::error::Error + ?Sized>(&self, err: &E) {
+        let parts = Failure::from_error(std::any::type_name::<E>(), &ErrorRef(err)).into_parts(true);
+        self.set_attribute(parts.error_type);
+        if let Some((name, attrs)) = parts.event {
+            self.add_event(name, attrs);
+        }
+        self.set_status(parts.status);
+    }
+}
+
+/// Lets an unsized error be walked as `&dyn Error`.
+struct ErrorRef<'a, E: ?Sized>(&'a E);
+
+impl<E: std::error::Error + ?Sized> std::fmt::Debug for ErrorRef<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+impl<E: std::error::Error + ?Sized> std::fmt::Display for ErrorRef<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.0, f)
+    }
+}
+impl<E: std::error::Error + ?Sized> std::error::Error for ErrorRef<'_, E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
