@@ -8,3 +8,8 @@ pub use traced_macros::traced;
 
 /// Transport integrations, one Cargo feature each.
 pub use traced_integrations as integrations;
+
+/// Compiles the code blocks of README.md as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

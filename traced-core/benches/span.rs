@@ -2,6 +2,8 @@
 //! `opentelemetry_sdk` tracer, both exporting through a batch processor to an
 //! exporter that counts and discards.
 
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use opentelemetry::trace::{TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::{Context, KeyValue};
@@ -38,10 +40,12 @@ fn bench(c: &mut Criterion) {
     let cx = Context::current_with_span(parent);
     let guard = cx.clone().attach();
     g.bench_function("opentelemetry_sdk in_span", |b| {
-        b.iter(|| tracer.in_span("Svc.op", |cx| {
-            cx.span().set_attribute(KeyValue::new("n", 7i64));
-            work(7)
-        }))
+        b.iter(|| {
+            tracer.in_span("Svc.op", |cx| {
+                cx.span().set_attribute(KeyValue::new("n", 7i64));
+                work(7)
+            })
+        })
     });
     drop(guard);
 

@@ -176,7 +176,9 @@ impl TracedBuilder {
             out.push(match choice {
                 ExporterChoice::Console => ExporterBox::new(ConsoleExporter::default()),
                 ExporterChoice::Otlp(settings) => otlp::build(settings.as_ref().unwrap_or(&env.otlp))?,
-                ExporterChoice::Zipkin(endpoint) => zipkin::build(endpoint.as_deref().or(env.zipkin_endpoint.as_deref()))?,
+                ExporterChoice::Zipkin(endpoint) => {
+                    zipkin::build(endpoint.as_deref().or(env.zipkin_endpoint.as_deref()))?
+                }
                 ExporterChoice::Custom(e) => e,
             });
         }
@@ -199,7 +201,11 @@ impl TracedBuilder {
         let (exporters, console_only) = self.exporters(&env)?;
         let mut batch = self.batch.clone().unwrap_or_else(|| {
             let base = BatchConfig {
-                schedule_delay: if console_only { CONSOLE_SCHEDULE_DELAY } else { BatchConfig::default().schedule_delay },
+                schedule_delay: if console_only {
+                    CONSOLE_SCHEDULE_DELAY
+                } else {
+                    BatchConfig::default().schedule_delay
+                },
                 ..BatchConfig::default()
             };
             env.batch.apply(base)
@@ -207,13 +213,15 @@ impl TracedBuilder {
         batch.max_export_batch_size = batch.max_export_batch_size.min(batch.max_queue_size).max(1);
         let limits = self.limits.unwrap_or_else(|| env.limits.apply(SpanLimits::default()));
         let sampler = self.sampler.take().or_else(|| env.sampler.clone()).unwrap_or_default();
-        let mut builder = Provider::builder().with_sampler(sampler).with_span_limits(limits).with_resource(resource.clone());
+        let mut builder =
+            Provider::builder().with_sampler(sampler).with_span_limits(limits).with_resource(resource.clone());
         if self.simple_export {
             for e in exporters {
                 builder = builder.with_processor(SimpleProcessor::new(e, &resource));
             }
         } else if !exporters.is_empty() {
-            builder = builder.with_processor(BatchProcessor::new(exporters, &resource, batch).map_err(InitError::Thread)?);
+            builder =
+                builder.with_processor(BatchProcessor::new(exporters, &resource, batch).map_err(InitError::Thread)?);
         }
         Ok((Some(builder.build()), propagators, self.shutdown_timeout))
     }

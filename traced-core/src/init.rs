@@ -27,7 +27,10 @@ pub fn init() -> ShutdownGuard {
         Ok(guard) => guard,
         Err(err) => {
             diagnostics::warn(&format!("{err}; printing spans to the console instead"));
-            TracedBuilder::default().console().install().unwrap_or_else(|_| ShutdownGuard::install(None, Duration::ZERO))
+            TracedBuilder::default()
+                .console()
+                .install()
+                .unwrap_or_else(|_| ShutdownGuard::install(None, Duration::ZERO))
         }
     }
 }

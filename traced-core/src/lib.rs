@@ -39,8 +39,8 @@
 //! span it holds. See `BENCHMARKS.md` for the measured cost against the raw
 //! SDK, `tracing-opentelemetry` and `fastrace`.
 
-pub mod config;
 mod builder;
+pub mod config;
 pub(crate) mod diagnostics;
 pub mod error;
 pub mod export;

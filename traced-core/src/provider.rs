@@ -16,8 +16,8 @@ use crate::error::LifecycleError;
 use crate::limits::SpanLimits;
 use crate::processor::{ExportStats, Processor};
 use crate::sampler::Sampler;
-use opentelemetry::{Context, InstrumentationScope};
 use crate::span::FinishedSpan;
+use opentelemetry::{Context, InstrumentationScope};
 use opentelemetry_sdk::Resource;
 use std::cell::Cell;
 use std::fmt;
@@ -122,9 +122,7 @@ impl ProviderBuilder {
         let inner = Box::leak(Box::new(ProviderInner {
             sampler: self.sampler,
             limits: self.limits,
-            scope: InstrumentationScope::builder("traced")
-                .with_version(env!("CARGO_PKG_VERSION"))
-                .build(),
+            scope: InstrumentationScope::builder("traced").with_version(env!("CARGO_PKG_VERSION")).build(),
             resource,
             processors: self.processors,
             shut_down: AtomicBool::new(false),
@@ -238,17 +236,17 @@ impl Provider {
     }
 
     /// The resource attached to exported spans.
-    pub fn resource(&self) -> &Resource {
+    pub fn resource(&self) -> &'static Resource {
         &self.inner.resource
     }
 
     /// The head sampler.
-    pub fn sampler(&self) -> &Sampler {
+    pub fn sampler(&self) -> &'static Sampler {
         &self.inner.sampler
     }
 
     /// The span limits.
-    pub fn span_limits(&self) -> &SpanLimits {
+    pub fn span_limits(&self) -> &'static SpanLimits {
         &self.inner.limits
     }
 }

@@ -3,9 +3,9 @@
 //! `opentelemetry_sdk` sampler can be plugged in as [`Sampler::Custom`].
 
 use opentelemetry::trace::{Link, SpanContext, SpanKind, TraceId, TraceState};
-use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::ShouldSample;
+use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
 use std::fmt;
 
 /// Which spans are recorded and exported.
@@ -98,8 +98,7 @@ impl Sampler {
         }
         const MAX: f64 = (1u64 << 56) as f64;
         let threshold = ((1.0 - ratio) * MAX).round() as u64;
-        let random = u64::from_be_bytes(trace_id.to_bytes()[8..16].try_into().unwrap_or([0; 8]))
-            & ((1u64 << 56) - 1);
+        let random = u64::from_be_bytes(trace_id.to_bytes()[8..16].try_into().unwrap_or([0; 8])) & ((1u64 << 56) - 1);
         random >= threshold
     }
 
@@ -120,11 +119,9 @@ impl Sampler {
                 Decision::Drop
             }),
             Sampler::ParentBased(root) => match input.parent {
-                Some(p) if p.is_valid() => Sampled::plain(if p.is_sampled() {
-                    Decision::RecordAndSample
-                } else {
-                    Decision::Drop
-                }),
+                Some(p) if p.is_valid() => {
+                    Sampled::plain(if p.is_sampled() { Decision::RecordAndSample } else { Decision::Drop })
+                }
                 _ => root.decide(input),
             },
             Sampler::Custom(s) => {
@@ -206,7 +203,10 @@ mod tests {
 
     #[test]
     fn always_on_and_off() {
-        assert_eq!(decide(&Sampler::AlwaysOn, Some(parent(false, true)), TraceId::from(1u128)), Decision::RecordAndSample);
+        assert_eq!(
+            decide(&Sampler::AlwaysOn, Some(parent(false, true)), TraceId::from(1u128)),
+            Decision::RecordAndSample
+        );
         assert_eq!(decide(&Sampler::AlwaysOff, Some(parent(true, true)), TraceId::from(1u128)), Decision::Drop);
     }
 
@@ -241,9 +241,8 @@ mod tests {
     #[test]
     fn ratio_keeps_about_the_ratio() {
         let s = Sampler::TraceIdRatio(0.25);
-        let kept = (0..100_000)
-            .filter(|_| decide(&s, None, crate::ids::new_trace_id()) == Decision::RecordAndSample)
-            .count();
+        let kept =
+            (0..100_000).filter(|_| decide(&s, None, crate::ids::new_trace_id()) == Decision::RecordAndSample).count();
         assert!((23_500..=26_500).contains(&kept), "kept {kept} of 100000");
     }
 

@@ -228,12 +228,18 @@ impl EnvConfig {
         };
         if let (Some(batch), Some(queue)) = (c.batch.max_export_batch_size, c.batch.max_queue_size) {
             if batch > queue {
-                r.warn("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", &batch.to_string(), format!("must not exceed OTEL_BSP_MAX_QUEUE_SIZE ({queue}); using {queue}"));
+                r.warn(
+                    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                    &batch.to_string(),
+                    format!("must not exceed OTEL_BSP_MAX_QUEUE_SIZE ({queue}); using {queue}"),
+                );
                 c.batch.max_export_batch_size = Some(queue);
             }
         }
         c.limits = LimitsEnv {
-            attribute_count: r.count("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT").or_else(|| r.count("OTEL_ATTRIBUTE_COUNT_LIMIT")),
+            attribute_count: r
+                .count("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT")
+                .or_else(|| r.count("OTEL_ATTRIBUTE_COUNT_LIMIT")),
             attribute_value_length: r
                 .count("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT")
                 .or_else(|| r.count("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT")),
@@ -259,15 +265,31 @@ fn resource_attributes(r: &mut Reader<'_>) -> Vec<KeyValue> {
             return Vec::new();
         };
         let (k, v) = (k.trim(), v.trim());
-        match (percent_decode_str(k).decode_utf8(), percent_decode_str(v).decode_utf8()) {
-            (Ok(k), Ok(v)) if !k.is_empty() => out.push(KeyValue::new(k.into_owned(), v.into_owned())),
+        match (strict_decode(k), strict_decode(v)) {
+            (Some(k), Some(v)) if !k.is_empty() => out.push(KeyValue::new(k, v)),
             _ => {
-                r.warn(VAR, &raw, format!("`{pair}` is not valid percent-encoded UTF-8; all resource attributes from it are ignored"));
+                r.warn(
+                    VAR,
+                    &raw,
+                    format!("`{pair}` is not valid percent-encoded UTF-8; all resource attributes from it are ignored"),
+                );
                 return Vec::new();
             }
         }
     }
     out
+}
+
+/// Percent-decodes `s`, failing on a `%` not followed by two hex digits or on
+/// invalid UTF-8 (a lenient decoder would keep `%ZZ` as text).
+fn strict_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    for (i, _) in s.match_indices('%') {
+        if !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)) {
+            return None;
+        }
+    }
+    percent_decode_str(s).decode_utf8().ok().map(|c| c.into_owned())
 }
 
 fn list(raw: &str) -> impl Iterator<Item = String> + '_ {
@@ -374,11 +396,27 @@ fn otlp(r: &mut Reader<'_>) -> OtlpEnv {
             "grpc" => Some(OtlpProtocol::Grpc),
             "http/protobuf" => Some(OtlpProtocol::HttpProtobuf),
             "http/json" => {
-                r.warn(if var.contains("TRACES") { "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" } else { "OTEL_EXPORTER_OTLP_PROTOCOL" }, &v, "http/json is not supported; using http/protobuf");
+                r.warn(
+                    if var.contains("TRACES") {
+                        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+                    } else {
+                        "OTEL_EXPORTER_OTLP_PROTOCOL"
+                    },
+                    &v,
+                    "http/json is not supported; using http/protobuf",
+                );
                 Some(OtlpProtocol::HttpProtobuf)
             }
             _ => {
-                r.warn(if var.contains("TRACES") { "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" } else { "OTEL_EXPORTER_OTLP_PROTOCOL" }, &v, "expected `grpc` or `http/protobuf`");
+                r.warn(
+                    if var.contains("TRACES") {
+                        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+                    } else {
+                        "OTEL_EXPORTER_OTLP_PROTOCOL"
+                    },
+                    &v,
+                    "expected `grpc` or `http/protobuf`",
+                );
                 continue;
             }
         };
@@ -407,7 +445,15 @@ fn otlp(r: &mut Reader<'_>) -> OtlpEnv {
             "gzip" => Some(Compression::Gzip),
             "none" => Some(Compression::None),
             _ => {
-                r.warn(if var.contains("TRACES") { "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION" } else { "OTEL_EXPORTER_OTLP_COMPRESSION" }, &v, "expected `gzip` or `none`");
+                r.warn(
+                    if var.contains("TRACES") {
+                        "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"
+                    } else {
+                        "OTEL_EXPORTER_OTLP_COMPRESSION"
+                    },
+                    &v,
+                    "expected `gzip` or `none`",
+                );
                 continue;
             }
         };
@@ -474,13 +520,17 @@ mod tests {
         let c = read(&[("OTEL_RESOURCE_ATTRIBUTES", "service.namespace=shop, team=a%2Cb%3Dc,note=caf%C3%A9")]);
         assert_eq!(
             c.resource_attributes,
-            vec![KeyValue::new("service.namespace", "shop"), KeyValue::new("team", "a,b=c"), KeyValue::new("note", "café")]
+            vec![
+                KeyValue::new("service.namespace", "shop"),
+                KeyValue::new("team", "a,b=c"),
+                KeyValue::new("note", "café")
+            ]
         );
     }
 
     #[test]
     fn malformed_resource_attributes_are_dropped_and_reported() {
-        for bad in ["a=1,broken", "a=%ZZ%FF,b=2", "a=%C3"] {
+        for bad in ["a=1,broken", "a=%ZZ,b=2", "a=%FF", "a=%C3", "a=50%", "bad%2=1"] {
             let c = read(&[("OTEL_RESOURCE_ATTRIBUTES", bad)]);
             assert!(c.resource_attributes.is_empty(), "{bad}");
             assert!(warned(&c, "OTEL_RESOURCE_ATTRIBUTES"), "{bad}");
@@ -489,8 +539,14 @@ mod tests {
 
     #[test]
     fn propagators() {
-        assert_eq!(read(&[("OTEL_PROPAGATORS", "tracecontext,baggage")]).propagators, Some(PropagatorKind::DEFAULT.to_vec()));
-        assert_eq!(read(&[("OTEL_PROPAGATORS", "Jaeger, tracecontext,jaeger")]).propagators, Some(vec![PropagatorKind::Jaeger, PropagatorKind::TraceContext]));
+        assert_eq!(
+            read(&[("OTEL_PROPAGATORS", "tracecontext,baggage")]).propagators,
+            Some(PropagatorKind::DEFAULT.to_vec())
+        );
+        assert_eq!(
+            read(&[("OTEL_PROPAGATORS", "Jaeger, tracecontext,jaeger")]).propagators,
+            Some(vec![PropagatorKind::Jaeger, PropagatorKind::TraceContext])
+        );
         assert_eq!(read(&[("OTEL_PROPAGATORS", "none")]).propagators, Some(vec![]));
         let c = read(&[("OTEL_PROPAGATORS", "b3,tracecontext,bogus")]);
         assert_eq!(c.propagators, Some(vec![PropagatorKind::TraceContext]));
@@ -525,7 +581,10 @@ mod tests {
     #[test]
     fn exporters() {
         assert_eq!(read(&[("OTEL_TRACES_EXPORTER", "otlp")]).exporters, Some(vec![ExporterKind::Otlp]));
-        assert_eq!(read(&[("OTEL_TRACES_EXPORTER", "otlp,console,zipkin")]).exporters, Some(vec![ExporterKind::Otlp, ExporterKind::Console, ExporterKind::Zipkin]));
+        assert_eq!(
+            read(&[("OTEL_TRACES_EXPORTER", "otlp,console,zipkin")]).exporters,
+            Some(vec![ExporterKind::Otlp, ExporterKind::Console, ExporterKind::Zipkin])
+        );
         assert_eq!(read(&[("OTEL_TRACES_EXPORTER", "none")]).exporters, Some(vec![]));
         assert_eq!(read(&[("OTEL_TRACES_EXPORTER", "logging")]).exporters, Some(vec![ExporterKind::Console]));
         let c = read(&[("OTEL_TRACES_EXPORTER", "kafka")]);
@@ -606,7 +665,14 @@ mod tests {
         let l = c.limits.apply(SpanLimits::default());
         assert_eq!(
             l,
-            SpanLimits { attribute_count: 5, attribute_value_length: Some(20), event_count: 3, link_count: 0, event_attribute_count: 2, link_attribute_count: 1 }
+            SpanLimits {
+                attribute_count: 5,
+                attribute_value_length: Some(20),
+                event_count: 3,
+                link_count: 0,
+                event_attribute_count: 2,
+                link_attribute_count: 1
+            }
         );
         let bad = read(&[("OTEL_SPAN_EVENT_COUNT_LIMIT", "1e3")]);
         assert_eq!(bad.limits.event_count, None);

@@ -35,7 +35,11 @@ pub fn unknown_service_name() -> String {
 
 /// Builds the resource. Precedence, lowest first: SDK and distro attributes,
 /// `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME`, then what code set.
-pub fn build_resource(code: &ResourceSettings, env_attributes: &[KeyValue], env_service_name: Option<&str>) -> Resource {
+pub fn build_resource(
+    code: &ResourceSettings,
+    env_attributes: &[KeyValue],
+    env_service_name: Option<&str>,
+) -> Resource {
     let mut attrs: Vec<KeyValue> = vec![
         KeyValue::new(TELEMETRY_DISTRO_NAME, "traced"),
         KeyValue::new(TELEMETRY_DISTRO_VERSION, env!("CARGO_PKG_VERSION")),
@@ -65,10 +69,7 @@ pub fn build_resource(code: &ResourceSettings, env_attributes: &[KeyValue], env_
     if !attrs.iter().any(|kv| kv.key.as_str() == SERVICE_NAME) {
         set(&mut attrs, KeyValue::new(SERVICE_NAME, unknown_service_name()));
     }
-    Resource::builder_empty()
-        .with_detector(Box::new(TelemetryResourceDetector))
-        .with_attributes(attrs)
-        .build()
+    Resource::builder_empty().with_detector(Box::new(TelemetryResourceDetector)).with_attributes(attrs).build()
 }
 
 #[cfg(test)]

@@ -138,7 +138,11 @@ fn kind_label(kind: &SpanKind) -> Option<&'static str> {
 
 fn render_value(v: &opentelemetry::Value) -> String {
     let s = v.to_string();
-    let s = if matches!(v, opentelemetry::Value::String(_)) && (s.is_empty() || s.contains(' ')) { format!("{s:?}") } else { s };
+    let s = if matches!(v, opentelemetry::Value::String(_)) && (s.is_empty() || s.contains(' ')) {
+        format!("{s:?}")
+    } else {
+        s
+    };
     if s.chars().count() > 80 {
         let cut: String = s.chars().take(77).collect();
         format!("{cut}...")
@@ -222,7 +226,13 @@ mod tests {
     fn span(id: u64, parent: u64, name: &'static str, start_us: u64, dur_us: u64) -> SpanData {
         let t0 = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         SpanData {
-            span_context: SpanContext::new(TraceId::from(0x4bf92f3577b34da6a3ce929d0e0e4736u128), SpanId::from(id), TraceFlags::SAMPLED, false, TraceState::NONE),
+            span_context: SpanContext::new(
+                TraceId::from(0x4bf92f3577b34da6a3ce929d0e0e4736u128),
+                SpanId::from(id),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::NONE,
+            ),
             parent_span_id: SpanId::from(parent),
             parent_span_is_remote: false,
             span_kind: SpanKind::Internal,
@@ -242,7 +252,8 @@ mod tests {
     fn golden_tree() {
         let mut root = span(1, 0, "GET /users/{id}", 0, 12_345);
         root.span_kind = SpanKind::Server;
-        root.attributes = vec![KeyValue::new("http.response.status_code", 500), KeyValue::new("url.path", "/users/error")];
+        root.attributes =
+            vec![KeyValue::new("http.response.status_code", 500), KeyValue::new("url.path", "/users/error")];
         root.status = Status::error("");
         let get_user = span(2, 1, "UserService.get_user", 100, 10_000);
         let mut fetch = span(3, 2, "UserService.fetch_user_from_db", 200, 8_000);

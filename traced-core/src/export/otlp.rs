@@ -64,7 +64,12 @@ fn build_http(env: &OtlpEnv, endpoint: String, timeout: Duration) -> Result<Expo
 
 #[cfg(not(feature = "otlp-http"))]
 fn build_http(_: &OtlpEnv, _: String, _: Duration) -> Result<ExporterBox, InitError> {
-    Err(ConfigError::MissingFeature { variable: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/protobuf".into(), feature: "otlp-http" }.into())
+    Err(ConfigError::MissingFeature {
+        variable: "OTEL_EXPORTER_OTLP_PROTOCOL",
+        value: "http/protobuf".into(),
+        feature: "otlp-http",
+    }
+    .into())
 }
 
 #[cfg(feature = "otlp-grpc")]
@@ -72,10 +77,7 @@ fn build_grpc(env: &OtlpEnv, endpoint: String, timeout: Duration) -> Result<Expo
     use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
     // tonic needs a runtime to build its channel and to drive it; the export
     // thread gets its own, so it works with any (or no) user runtime.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(InitError::Thread)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(InitError::Thread)?;
     let _entered = runtime.enter();
     let mut metadata = tonic::metadata::MetadataMap::new();
     for (k, v) in &env.headers {
@@ -103,7 +105,12 @@ fn build_grpc(env: &OtlpEnv, endpoint: String, timeout: Duration) -> Result<Expo
 
 #[cfg(not(feature = "otlp-grpc"))]
 fn build_grpc(_: &OtlpEnv, _: String, _: Duration) -> Result<ExporterBox, InitError> {
-    Err(ConfigError::MissingFeature { variable: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc".into(), feature: "otlp-grpc" }.into())
+    Err(ConfigError::MissingFeature {
+        variable: "OTEL_EXPORTER_OTLP_PROTOCOL",
+        value: "grpc".into(),
+        feature: "otlp-grpc",
+    }
+    .into())
 }
 
 #[cfg(test)]

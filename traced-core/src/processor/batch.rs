@@ -84,11 +84,7 @@ pub struct BatchProcessor {
 
 impl BatchProcessor {
     /// Starts the export thread for `exporters` (each receives every batch).
-    pub fn new(
-        mut exporters: Vec<ExporterBox>,
-        resource: &Resource,
-        mut config: BatchConfig,
-    ) -> std::io::Result<Self> {
+    pub fn new(mut exporters: Vec<ExporterBox>, resource: &Resource, mut config: BatchConfig) -> std::io::Result<Self> {
         config.max_export_batch_size = config.max_export_batch_size.clamp(1, config.max_queue_size.max(1));
         for e in &mut exporters {
             e.set_resource(resource);
@@ -105,9 +101,7 @@ impl BatchProcessor {
         });
         let (tx, rx) = mpsc::channel();
         let worker = Worker { shared: shared.clone(), exporters };
-        std::thread::Builder::new()
-            .name("traced-export".into())
-            .spawn(move || worker.run(rx))?;
+        std::thread::Builder::new().name("traced-export".into()).spawn(move || worker.run(rx))?;
         Ok(BatchProcessor { shared, control: tx })
     }
 
@@ -130,7 +124,11 @@ impl BatchProcessor {
         })
     }
 
-    fn request(&self, make: impl FnOnce(Sender<Result<(), LifecycleError>>) -> Control, timeout: Duration) -> Result<(), LifecycleError> {
+    fn request(
+        &self,
+        make: impl FnOnce(Sender<Result<(), LifecycleError>>) -> Control,
+        timeout: Duration,
+    ) -> Result<(), LifecycleError> {
         let (tx, rx) = mpsc::channel();
         self.control.send(make(tx)).map_err(|_| LifecycleError::AlreadyShutdown)?;
         match rx.recv_timeout(timeout) {
@@ -222,9 +220,10 @@ impl Worker {
                 }
                 Ok(Control::Flush(reply)) => {
                     let result = self.export_pending();
-                    let flushed = self.exporters.iter().try_for_each(|e| {
-                        e.force_flush().map_err(|err| LifecycleError::Export(err.to_string()))
-                    });
+                    let flushed = self
+                        .exporters
+                        .iter()
+                        .try_for_each(|e| e.force_flush().map_err(|err| LifecycleError::Export(err.to_string())));
                     let _ = reply.send(result.and(flushed));
                 }
                 Ok(Control::Shutdown(reply)) => {
@@ -322,9 +321,9 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::MemoryExporter;
     use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
     use opentelemetry::InstrumentationScope;
-    use crate::testing::MemoryExporter;
     use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
     use std::time::SystemTime;
 
@@ -351,7 +350,14 @@ mod tests {
     #[test]
     fn flush_exports_spans_of_every_thread() {
         let mem = MemoryExporter::default();
-        let p = Arc::new(BatchProcessor::new(vec![ExporterBox::new(mem.clone())], &Resource::builder_empty().build(), BatchConfig::default()).unwrap());
+        let p = Arc::new(
+            BatchProcessor::new(
+                vec![ExporterBox::new(mem.clone())],
+                &Resource::builder_empty().build(),
+                BatchConfig::default(),
+            )
+            .unwrap(),
+        );
         let handles: Vec<_> = (0..4)
             .map(|t| {
                 let p = p.clone();
@@ -372,8 +378,14 @@ mod tests {
     #[test]
     fn full_queue_drops_and_counts() {
         let mem = MemoryExporter::default();
-        let config = BatchConfig { max_queue_size: 10, max_export_batch_size: 10, schedule_delay: Duration::from_secs(3600), ..Default::default() };
-        let p = BatchProcessor::new(vec![ExporterBox::new(mem.clone())], &Resource::builder_empty().build(), config).unwrap();
+        let config = BatchConfig {
+            max_queue_size: 10,
+            max_export_batch_size: 10,
+            schedule_delay: Duration::from_secs(3600),
+            ..Default::default()
+        };
+        let p = BatchProcessor::new(vec![ExporterBox::new(mem.clone())], &Resource::builder_empty().build(), config)
+            .unwrap();
         // The worker may drain the buffer once it is woken; stop it from doing
         // so by filling faster than one wake-up: the count must still add up.
         for i in 0..1000 {
@@ -389,8 +401,10 @@ mod tests {
     #[test]
     fn batch_reaching_size_is_exported_without_waiting_for_the_delay() {
         let mem = MemoryExporter::default();
-        let config = BatchConfig { max_export_batch_size: 8, schedule_delay: Duration::from_secs(3600), ..Default::default() };
-        let p = BatchProcessor::new(vec![ExporterBox::new(mem.clone())], &Resource::builder_empty().build(), config).unwrap();
+        let config =
+            BatchConfig { max_export_batch_size: 8, schedule_delay: Duration::from_secs(3600), ..Default::default() };
+        let p = BatchProcessor::new(vec![ExporterBox::new(mem.clone())], &Resource::builder_empty().build(), config)
+            .unwrap();
         for i in 0..8 {
             p.on_end(span(i, true));
         }

@@ -98,7 +98,9 @@ impl TextMapPropagator for JaegerPropagator {
 
     fn fields(&self) -> opentelemetry::propagation::text_map_propagator::FieldIter<'_> {
         static FIELDS: OnceLock<[String; 1]> = OnceLock::new();
-        opentelemetry::propagation::text_map_propagator::FieldIter::new(FIELDS.get_or_init(|| [UBER_TRACE_ID.to_owned()]))
+        opentelemetry::propagation::text_map_propagator::FieldIter::new(
+            FIELDS.get_or_init(|| [UBER_TRACE_ID.to_owned()]),
+        )
     }
 }
 
@@ -113,7 +115,8 @@ mod tests {
 
     #[test]
     fn extracts_the_header_format() {
-        let cx = JaegerPropagator.extract(&headers(&[("uber-trace-id", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1")]));
+        let cx = JaegerPropagator
+            .extract(&headers(&[("uber-trace-id", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1")]));
         let span = cx.span();
         let sc = span.span_context();
         assert_eq!(sc.trace_id(), TraceId::from(0x4bf92f3577b34da6a3ce929d0e0e4736u128));
@@ -131,12 +134,25 @@ mod tests {
         assert!(debug_only.is_sampled());
         assert!(!parse_uber_trace_id("1:2:0:0").unwrap().is_sampled());
         // 64-bit trace ids from old clients.
-        assert_eq!(parse_uber_trace_id("00f067aa0ba902b7:1:0:1").unwrap().trace_id(), TraceId::from(0x00f067aa0ba902b7u128));
+        assert_eq!(
+            parse_uber_trace_id("00f067aa0ba902b7:1:0:1").unwrap().trace_id(),
+            TraceId::from(0x00f067aa0ba902b7u128)
+        );
     }
 
     #[test]
     fn rejects_malformed_values() {
-        for bad in ["", "1:2:0", "1:2:0:1:9", "0:2:0:1", "1:0:0:1", "xyz:2:0:1", "1:2:0:100", "1:12345678901234567:0:1", "1::0:1"] {
+        for bad in [
+            "",
+            "1:2:0",
+            "1:2:0:1:9",
+            "0:2:0:1",
+            "1:0:0:1",
+            "xyz:2:0:1",
+            "1:2:0:100",
+            "1:12345678901234567:0:1",
+            "1::0:1",
+        ] {
             assert!(parse_uber_trace_id(bad).is_none(), "{bad:?} was accepted");
         }
         let cx = JaegerPropagator.extract(&headers(&[("uber-trace-id", "garbage")]));
@@ -145,8 +161,15 @@ mod tests {
 
     #[test]
     fn round_trip_with_baggage() {
-        let sc = SpanContext::new(TraceId::from(0x1234u128), SpanId::from(0x42u64), TraceFlags::SAMPLED, false, TraceState::NONE);
-        let cx = Context::new().with_remote_span_context(sc).with_baggage(vec![opentelemetry::KeyValue::new("user", "a b")]);
+        let sc = SpanContext::new(
+            TraceId::from(0x1234u128),
+            SpanId::from(0x42u64),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::NONE,
+        );
+        let cx =
+            Context::new().with_remote_span_context(sc).with_baggage(vec![opentelemetry::KeyValue::new("user", "a b")]);
         let mut out = HashMap::new();
         JaegerPropagator.inject_context(&cx, &mut out);
         assert_eq!(out["uber-trace-id"], "00000000000000000000000000001234:0000000000000042:0:1");

@@ -8,8 +8,8 @@ mod trace_context;
 pub use baggage::{format_baggage, parse_baggage, BaggagePropagator, BAGGAGE};
 pub use jaeger::{format_uber_trace_id, parse_uber_trace_id, JaegerPropagator, UBERCTX_PREFIX, UBER_TRACE_ID};
 pub use trace_context::{
-    extract_span_context, format_traceparent, parse_traceparent, parse_tracestate, TraceContextPropagator,
-    TRACEPARENT, TRACESTATE,
+    extract_span_context, format_traceparent, parse_traceparent, parse_tracestate, TraceContextPropagator, TRACEPARENT,
+    TRACESTATE,
 };
 
 use opentelemetry::propagation::{Extractor, Injector, TextMapCompositePropagator, TextMapPropagator};
@@ -89,7 +89,8 @@ mod tests {
     fn composite_round_trip_with_baggage() {
         let p = composite(&PropagatorKind::DEFAULT);
         let mut incoming = HashMap::new();
-        incoming.insert("traceparent".to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string());
+        incoming
+            .insert("traceparent".to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string());
         incoming.insert("tracestate".to_string(), "rojo=00f067aa0ba902b7".to_string());
         incoming.insert("baggage".to_string(), "user.id=42,region=eu%20west".to_string());
         let cx = p.extract(&incoming);
@@ -107,7 +108,8 @@ mod tests {
     fn jaeger_and_tracecontext_together() {
         let p = composite(&[PropagatorKind::TraceContext, PropagatorKind::Jaeger, PropagatorKind::Jaeger]);
         let mut incoming = HashMap::new();
-        incoming.insert("uber-trace-id".to_string(), "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1".to_string());
+        incoming
+            .insert("uber-trace-id".to_string(), "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1".to_string());
         let cx = p.extract(&incoming);
         assert!(cx.span().span_context().is_valid());
         let mut out = HashMap::new();

@@ -63,20 +63,12 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
 
 /// Formats the `traceparent` of a span context (version `00`).
 pub fn format_traceparent(sc: &SpanContext) -> String {
-    format!(
-        "00-{}-{}-{:02x}",
-        sc.trace_id(),
-        sc.span_id(),
-        sc.trace_flags().to_u8() & KNOWN_FLAGS
-    )
+    format!("00-{}-{}-{:02x}", sc.trace_id(), sc.span_id(), sc.trace_flags().to_u8() & KNOWN_FLAGS)
 }
 
 fn valid_key(key: &str) -> bool {
     let b = key.as_bytes();
-    let simple = |s: &[u8]| {
-        s.iter()
-            .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/'))
-    };
+    let simple = |s: &[u8]| s.iter().all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/'));
     match key.split_once('@') {
         // Level 1 multi-tenant form `tenant@system`.
         Some((tenant, system)) => {
@@ -89,12 +81,7 @@ fn valid_key(key: &str) -> bool {
                 && system.as_bytes()[0].is_ascii_lowercase()
                 && simple(system.as_bytes())
         }
-        None => {
-            !b.is_empty()
-                && b.len() <= 256
-                && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-                && simple(b)
-        }
+        None => !b.is_empty() && b.len() <= 256 && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit()) && simple(b),
     }
 }
 
@@ -130,9 +117,7 @@ pub fn parse_tracestate(values: &[&str]) -> Option<TraceState> {
 }
 
 fn all_values<'a>(extractor: &'a dyn Extractor, key: &str) -> Vec<&'a str> {
-    extractor
-        .get_all(key)
-        .unwrap_or_else(|| extractor.get(key).into_iter().collect())
+    extractor.get_all(key).unwrap_or_else(|| extractor.get(key).into_iter().collect())
 }
 
 /// The remote span context in a carrier, if valid.
@@ -205,17 +190,17 @@ mod tests {
     fn rejects_what_the_spec_says_to_ignore() {
         for bad in [
             "",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",       // short
-            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",      // uppercase
-            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",      // zero trace id
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",      // zero parent id
-            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",      // forbidden version
-            "0x-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",      // non-hex version
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0", // short
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", // uppercase
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01", // zero trace id
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", // zero parent id
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // forbidden version
+            "0x-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // non-hex version
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra", // v00 with more data
-            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",      // non-hex
-            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",      // bad delimiter
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",      // bad flags
-            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",     // future version, bad tail
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", // non-hex
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // bad delimiter
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g", // bad flags
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", // future version, bad tail
         ] {
             assert!(parse_traceparent(bad).is_none(), "{bad:?} was accepted");
         }
@@ -223,7 +208,8 @@ mod tests {
 
     #[test]
     fn accepts_future_versions_and_whitespace() {
-        assert!(parse_traceparent("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds").is_some());
+        assert!(parse_traceparent("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds")
+            .is_some());
         assert!(parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_some());
         assert!(parse_traceparent(&format!(" \t{TP} ")).is_some());
     }
@@ -272,7 +258,11 @@ mod tests {
 
     #[test]
     fn round_trip_through_headers() {
-        let sc = extract(&[("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03"), ("tracestate", "congo=t61rcWkgMzE")]).unwrap();
+        let sc = extract(&[
+            ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03"),
+            ("tracestate", "congo=t61rcWkgMzE"),
+        ])
+        .unwrap();
         let cx = Context::new().with_remote_span_context(sc);
         let mut out = HashMap::new();
         TraceContextPropagator.inject_context(&cx, &mut out);

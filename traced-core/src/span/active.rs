@@ -62,7 +62,11 @@ impl ActiveSpan {
 
     /// Starts a span for a call site under the current context.
     #[inline]
-    pub fn start(callsite: &'static Callsite, attribute_capacity: usize, attributes: impl FnOnce(&mut Vec<KeyValue>)) -> Self {
+    pub fn start(
+        callsite: &'static Callsite,
+        attribute_capacity: usize,
+        attributes: impl FnOnce(&mut Vec<KeyValue>),
+    ) -> Self {
         Self::start_with(SpanStart {
             name: Cow::Borrowed(callsite.name()),
             kind: callsite.kind(),
@@ -276,11 +280,7 @@ where
     };
 
     let sampled = decision == Decision::RecordAndSample;
-    let flags = if has_parent {
-        parent.trace_flags().with_sampled(sampled)
-    } else {
-        RANDOM_FLAG.with_sampled(sampled)
-    };
+    let flags = if has_parent { parent.trace_flags().with_sampled(sampled) } else { RANDOM_FLAG.with_sampled(sampled) };
     let trace_state = match &extra {
         Some(result) => result.trace_state.clone(),
         None if has_parent => parent.trace_state().clone(),

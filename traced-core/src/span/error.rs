@@ -100,10 +100,6 @@ pub(crate) fn install_panic_hook() {
 
 /// Records the panic unwinding through the current thread.
 pub(crate) fn record_panic(span: &mut SpanRecord) {
-    let message = LAST_PANIC
-        .try_with(|p| p.borrow().clone())
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "panic".to_owned());
+    let message = LAST_PANIC.try_with(|p| p.borrow().clone()).ok().flatten().unwrap_or_else(|| "panic".to_owned());
     Failure { type_name: "panic", message, sources: Vec::new() }.record(span, true);
 }

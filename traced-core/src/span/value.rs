@@ -131,14 +131,17 @@ mod tests {
     #[test]
     fn values_keep_their_types() {
         assert_eq!(42u32.to_attribute_value(), Value::I64(42));
-        assert_eq!((&-7i8).to_attribute_value(), Value::I64(-7));
+        assert_eq!(ToAttributeValue::to_attribute_value(&&-7i8), Value::I64(-7));
         assert_eq!(u64::MAX.to_attribute_value(), Value::String(u64::MAX.to_string().into()));
         assert_eq!(1.5f32.to_attribute_value(), Value::F64(1.5));
         assert_eq!(true.to_attribute_value(), Value::Bool(true));
         assert_eq!("users".to_attribute_value(), Value::String("users".into()));
         let owned = String::from("x");
-        assert_eq!((&owned).to_attribute_value(), Value::String("x".into()));
-        assert_eq!(DisplayValue(&std::net::Ipv4Addr::LOCALHOST).to_attribute_value(), Value::String("127.0.0.1".into()));
+        assert_eq!(ToAttributeValue::to_attribute_value(&&owned), Value::String("x".into()));
+        assert_eq!(
+            DisplayValue(&std::net::Ipv4Addr::LOCALHOST).to_attribute_value(),
+            Value::String("127.0.0.1".into())
+        );
         assert_eq!(DebugValue(&Some(3)).to_attribute_value(), Value::String("Some(3)".into()));
     }
 }

@@ -1,9 +1,9 @@
 //! Looking up captured spans by name, parent and attribute.
 
+use super::MemoryExporter;
 use crate::provider::{DefaultGuard, Provider};
 use opentelemetry::trace::{SpanId, Status};
 use opentelemetry::{Key, Value};
-use super::MemoryExporter;
 use opentelemetry_sdk::trace::SpanData;
 use std::ops::Deref;
 

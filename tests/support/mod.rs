@@ -1,0 +1,4 @@
+//! Shared test helpers: real OTLP receivers on 127.0.0.1.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod otlp_receiver;

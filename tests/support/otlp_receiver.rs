@@ -1,0 +1,131 @@
+//! OTLP trace receivers (gRPC and HTTP/protobuf) built from
+//! `opentelemetry-proto`'s types, listening on 127.0.0.1, keeping every
+//! request they decode.
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What a receiver got.
+#[derive(Clone, Default)]
+pub struct Received(Arc<Mutex<Vec<ExportTraceServiceRequest>>>);
+
+/// One received span with its resource attributes.
+#[derive(Debug, Clone)]
+pub struct ReceivedSpan {
+    pub span: Span,
+    pub resource: Vec<KeyValue>,
+}
+
+impl ReceivedSpan {
+    pub fn attr(&self, key: &str) -> Option<any_value::Value> {
+        find(&self.span.attributes, key)
+    }
+    pub fn resource_attr(&self, key: &str) -> Option<any_value::Value> {
+        find(&self.resource, key)
+    }
+}
+
+fn find(attrs: &[KeyValue], key: &str) -> Option<any_value::Value> {
+    attrs.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.clone()).and_then(|AnyValue { value }| value)
+}
+
+impl Received {
+    fn push(&self, req: ExportTraceServiceRequest) {
+        self.0.lock().unwrap().push(req);
+    }
+
+    /// Every span received so far.
+    pub fn spans(&self) -> Vec<ReceivedSpan> {
+        let mut out = Vec::new();
+        for req in self.0.lock().unwrap().iter() {
+            for rs in &req.resource_spans {
+                let resource = rs.resource.as_ref().map(|r| r.attributes.clone()).unwrap_or_default();
+                for ss in &rs.scope_spans {
+                    for span in &ss.spans {
+                        out.push(ReceivedSpan { span: span.clone(), resource: resource.clone() });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits until at least `n` spans arrived (or the timeout passes).
+    pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedSpan> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let spans = self.spans();
+            if spans.len() >= n || Instant::now() > deadline {
+                return spans;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+struct Grpc(Received);
+
+#[tonic::async_trait]
+impl TraceService for Grpc {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        self.0.push(request.into_inner());
+        Ok(tonic::Response::new(ExportTraceServiceResponse { partial_success: None }))
+    }
+}
+
+/// A running receiver and the runtime that serves it.
+pub struct Receiver {
+    pub addr: SocketAddr,
+    pub received: Received,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// Starts an OTLP/gRPC receiver.
+pub fn start_grpc() -> Receiver {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let received = Received::default();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = TraceServiceServer::new(Grpc(received.clone()));
+    runtime.spawn(async move {
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .await
+            .unwrap();
+    });
+    Receiver { addr, received, _runtime: runtime }
+}
+
+/// Starts an OTLP/HTTP (protobuf) receiver on `/v1/traces`.
+pub fn start_http() -> Receiver {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let received = Received::default();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let store = store.clone();
+            async move {
+                assert_eq!(headers.get("content-type").unwrap(), "application/x-protobuf");
+                let req = ExportTraceServiceRequest::decode(body).expect("a protobuf ExportTraceServiceRequest");
+                store.push(req);
+                let body = ExportTraceServiceResponse { partial_success: None }.encode_to_vec();
+                ([("content-type", "application/x-protobuf")], body)
+            }
+        }),
+    );
+    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { addr, received, _runtime: runtime }
+}
