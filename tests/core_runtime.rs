@@ -17,7 +17,7 @@ static OUTER: Callsite = Callsite::new("Svc.outer", Kind::Server);
 static INNER: Callsite = Callsite::new("Svc.inner", Kind::Internal);
 
 fn enter(site: &'static Callsite) -> SpanGuard {
-    SpanGuard::enter(ActiveSpan::start(site, 0, |_| {}))
+    SpanGuard::enter(ActiveSpan::start(site, site.name(), 0, |_| {}, Vec::new))
 }
 
 #[test]
@@ -128,7 +128,8 @@ fn unsampled_traces_record_nothing_but_still_propagate() {
     let attributes_evaluated = std::cell::Cell::new(false);
     {
         let _root = enter(&OUTER);
-        let _inner = SpanGuard::enter(ActiveSpan::start(&INNER, 1, |_| attributes_evaluated.set(true)));
+        let _inner =
+            SpanGuard::enter(ActiveSpan::start(&INNER, INNER.name(), 1, |_| attributes_evaluated.set(true), Vec::new));
         propagator.inject_context(&Context::current(), &mut headers);
     }
     assert!(spans.spans().is_empty());
@@ -143,11 +144,17 @@ fn span_limits_drop_and_count() {
     let limits = spans.provider().span_limits();
     assert_eq!(limits.attribute_count, 128);
     {
-        let _s = SpanGuard::enter(ActiveSpan::start(&OUTER, 200, |a| {
-            for i in 0..200 {
-                a.push(KeyValue::new(format!("k{i}"), i as i64));
-            }
-        }));
+        let _s = SpanGuard::enter(ActiveSpan::start(
+            &OUTER,
+            OUTER.name(),
+            200,
+            |a| {
+                for i in 0..200 {
+                    a.push(KeyValue::new(format!("k{i}"), i as i64));
+                }
+            },
+            Vec::new,
+        ));
     }
     let s = spans.span("Svc.outer");
     assert_eq!(s.attributes.len(), 128);
@@ -161,7 +168,7 @@ fn a_future_keeps_the_parent_it_was_called_under_across_threads() {
     let future = {
         let _outer = enter(&OUTER);
         // Created (called) here, polled later on a runtime thread.
-        let span = ActiveSpan::start_carrying(&INNER, 0, |_| {}, Vec::new);
+        let span = ActiveSpan::start_carrying(&INNER, INNER.name(), 0, |_| {}, Vec::new);
         Instrumented::new(
             async {
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -189,7 +196,7 @@ fn a_future_keeps_the_parent_it_was_called_under_across_threads() {
 #[test]
 fn a_dropped_future_ends_its_span_marked_cancelled() {
     let spans = capture();
-    let span = ActiveSpan::start_carrying(&INNER, 0, |_| {}, Vec::new);
+    let span = ActiveSpan::start_carrying(&INNER, INNER.name(), 0, |_| {}, Vec::new);
     let fut = Instrumented::new(std::future::pending::<()>(), span, |_: &mut ActiveSpan, _: &()| {});
     drop(fut);
     assert_eq!(spans.span("Svc.inner").attr(traced::span::CANCELLED), Some(&Value::Bool(true)));

@@ -21,14 +21,26 @@ fn produce(provider: traced::Provider) -> (String, String, String) {
     let _default = provider.set_default();
     let (trace, root_id, child_id);
     {
-        let mut root = SpanGuard::enter(ActiveSpan::start(&ROOT, 2, |a| {
-            a.push(KeyValue::new("order.id", 42i64));
-            a.push(KeyValue::new("order.express", true));
-        }));
+        let mut root = SpanGuard::enter(ActiveSpan::start(
+            &ROOT,
+            ROOT.name(),
+            2,
+            |a| {
+                a.push(KeyValue::new("order.id", 42i64));
+                a.push(KeyValue::new("order.express", true));
+            },
+            Vec::new,
+        ));
         let sc = root.span().span_context();
         trace = sc.trace_id().to_string();
         root_id = sc.span_id().to_string();
-        let mut child = SpanGuard::enter(ActiveSpan::start(&CHILD, 1, |a| a.push(KeyValue::new("amount", 12.5))));
+        let mut child = SpanGuard::enter(ActiveSpan::start(
+            &CHILD,
+            CHILD.name(),
+            1,
+            |a| a.push(KeyValue::new("amount", 12.5)),
+            Vec::new,
+        ));
         child_id = child.span().span_context().span_id().to_string();
         child.span().record_error_message("payment::Declined", "card declined".into(), true);
     }

@@ -19,9 +19,13 @@ fn spans_on_threads(threads: usize, per_thread: usize) {
         .map(|_| {
             std::thread::spawn(move || {
                 for i in 0..per_thread {
-                    let _s = SpanGuard::enter(ActiveSpan::start(&SITE, 1, |a| {
-                        a.push(opentelemetry::KeyValue::new("i", i as i64))
-                    }));
+                    let _s = SpanGuard::enter(ActiveSpan::start(
+                        &SITE,
+                        SITE.name(),
+                        1,
+                        |a| a.push(opentelemetry::KeyValue::new("i", i as i64)),
+                        Vec::new,
+                    ));
                 }
             })
         })

@@ -54,10 +54,16 @@ fn bench(c: &mut Criterion) {
     let _default = provider.set_default();
     static PARENT: Callsite = Callsite::new("parent", Kind::Internal);
     static SITE: Callsite = Callsite::new("Svc.op", Kind::Internal);
-    let _parent = SpanGuard::enter(ActiveSpan::start(&PARENT, 0, |_| {}));
+    let _parent = SpanGuard::enter(ActiveSpan::start(&PARENT, PARENT.name(), 0, |_| {}, Vec::new));
     g.bench_function("traced", |b| {
         b.iter(|| {
-            let _g = SpanGuard::enter(ActiveSpan::start(&SITE, 1, |a| a.push(KeyValue::new("n", 7i64))));
+            let _g = SpanGuard::enter(ActiveSpan::start(
+                &SITE,
+                SITE.name(),
+                1,
+                |a| a.push(KeyValue::new("n", 7i64)),
+                Vec::new,
+            ));
             work(7)
         })
     });

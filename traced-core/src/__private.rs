@@ -1,5 +1,6 @@
 //! What `#[traced]` expansions call. Hidden; no semver promise.
 
+pub use crate::macro_support::*;
 pub use crate::span::{
     ActiveSpan, Callsite, DebugValue, DisplayValue, Instrumented, Kind, SpanGuard, SpanStart, ToAttributeValue,
 };

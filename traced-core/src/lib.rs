@@ -47,6 +47,7 @@ pub mod export;
 pub mod ids;
 mod init;
 mod limits;
+mod macro_support;
 pub mod processor;
 pub mod propagation;
 mod provider;

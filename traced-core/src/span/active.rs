@@ -60,19 +60,21 @@ impl ActiveSpan {
         ActiveSpan { cx: None, record: None, provider: None }
     }
 
-    /// Starts a span for a call site under the current context.
+    /// Starts a span named `name` for a call site, under the current context.
     #[inline]
     pub fn start(
         callsite: &'static Callsite,
+        name: &'static str,
         attribute_capacity: usize,
         attributes: impl FnOnce(&mut Vec<KeyValue>),
+        links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
         Self::start_with(SpanStart {
-            name: Cow::Borrowed(callsite.name()),
+            name: Cow::Borrowed(name),
             kind: callsite.kind(),
             attributes,
             attribute_capacity,
-            links: Vec::new,
+            links,
             skip_unsampled_child: true,
             parent: None,
         })
@@ -84,12 +86,13 @@ impl ActiveSpan {
     #[inline]
     pub fn start_carrying(
         callsite: &'static Callsite,
+        name: &'static str,
         attribute_capacity: usize,
         attributes: impl FnOnce(&mut Vec<KeyValue>),
         links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
         let span = Self::start_with(SpanStart {
-            name: Cow::Borrowed(callsite.name()),
+            name: Cow::Borrowed(name),
             kind: callsite.kind(),
             attributes,
             attribute_capacity,

@@ -6,14 +6,11 @@
 //! carry it to their children on any thread, so spawned tasks are captured.
 //!
 //! ```
-//! use opentelemetry::trace::{Tracer, TracerProvider as _};
+//! use traced_core::__private::{ActiveSpan, Callsite, Kind, SpanGuard};
+//! static SITE: Callsite = Callsite::new("Svc.op", Kind::Internal);
 //! let spans = traced_core::testing::capture();
 //! {
-//!     let _outer = traced_core::__private::SpanGuard::enter(traced_core::__private::ActiveSpan::start(
-//!         { static SITE: traced_core::__private::Callsite = traced_core::__private::Callsite::new("Svc.op", traced_core::__private::Kind::Internal); &SITE },
-//!         0,
-//!         |_| {},
-//!     ));
+//!     let _span = SpanGuard::enter(ActiveSpan::start(&SITE, SITE.name(), 0, |_| {}, Vec::new));
 //! }
 //! assert_eq!(spans.span("Svc.op").name, "Svc.op");
 //! ```

@@ -1,0 +1,177 @@
+//! Helpers `#[traced]` expansions call: recording a function's result, its
+//! return value and its links. The dispatch on what an error or value
+//! implements uses autoref specialisation: the expansion calls a method on
+//! `&&&&Wrap(x)` and the most specific impl that applies is chosen at
+//! compile time, with no trait bound asked of the user's types.
+
+use crate::span::{ActiveSpan, DebugValue, ToAttributeValue};
+use opentelemetry::trace::{Link, SpanContext};
+use opentelemetry::KeyValue;
+use std::fmt;
+
+/// Attribute holding a function's return value (`ret`).
+pub const RETURN_VALUE: &str = "return.value";
+
+/// Wraps an error value for recording.
+pub struct ErrorRef<'a, E: ?Sized>(pub &'a E);
+
+/// Errors that can be seen as `&dyn Error` (what `Deref` targets such as
+/// `Box<dyn Error + Send + Sync>` and `anyhow::Error` point at).
+pub trait AsDynError {
+    /// The error as a trait object.
+    fn as_dyn_error(&self) -> &(dyn std::error::Error + 'static);
+}
+impl<T: std::error::Error + 'static> AsDynError for T {
+    fn as_dyn_error(&self) -> &(dyn std::error::Error + 'static) {
+        self
+    }
+}
+impl AsDynError for dyn std::error::Error + 'static {
+    fn as_dyn_error(&self) -> &(dyn std::error::Error + 'static) {
+        self
+    }
+}
+impl AsDynError for dyn std::error::Error + Send + 'static {
+    fn as_dyn_error(&self) -> &(dyn std::error::Error + 'static) {
+        self
+    }
+}
+impl AsDynError for dyn std::error::Error + Send + Sync + 'static {
+    fn as_dyn_error(&self) -> &(dyn std::error::Error + 'static) {
+        self
+    }
+}
+
+/// Level 1: a `std::error::Error`: message, type, `source()` chain.
+pub trait RecordStdError {
+    /// Records the error on `span`.
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
+}
+impl<E: std::error::Error> RecordStdError for ErrorRef<'_, E> {
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool) {
+        span.record_error(std::any::type_name::<E>(), self.0, event);
+    }
+}
+
+/// Level 2: something that dereferences to an error (boxed errors, `anyhow`).
+pub trait RecordDerefError {
+    /// Records the error on `span`.
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
+}
+impl<E> RecordDerefError for &ErrorRef<'_, E>
+where
+    E: std::ops::Deref,
+    E::Target: AsDynError,
+{
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool) {
+        span.record_error(std::any::type_name::<E>(), (**self.0).as_dyn_error(), event);
+    }
+}
+
+/// Level 3: anything `Display`: the message only.
+pub trait RecordDisplayError {
+    /// Records the error on `span`.
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
+}
+impl<E: fmt::Display + ?Sized> RecordDisplayError for &&ErrorRef<'_, E> {
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool) {
+        span.record_error_message(std::any::type_name::<E>(), self.0.to_string(), event);
+    }
+}
+
+/// Level 4: anything `Debug`.
+pub trait RecordDebugError {
+    /// Records the error on `span`.
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
+}
+impl<E: fmt::Debug + ?Sized> RecordDebugError for &&&ErrorRef<'_, E> {
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool) {
+        span.record_error_message(std::any::type_name::<E>(), format!("{:?}", self.0), event);
+    }
+}
+
+/// Level 5: anything at all: the type name stands for the message.
+pub trait RecordOpaqueError {
+    /// Records the error on `span`.
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
+}
+impl<E: ?Sized> RecordOpaqueError for &&&&ErrorRef<'_, E> {
+    fn traced_record_error(&self, span: &mut ActiveSpan, event: bool) {
+        let name = std::any::type_name::<E>();
+        span.record_error_message(name, name.to_owned(), event);
+    }
+}
+
+/// Wraps a return value for recording.
+pub struct ValueRef<'a, T: ?Sized>(pub &'a T);
+
+/// Level 1 of `ret`: a typed attribute (numbers, bools, text).
+pub trait RecordTypedValue {
+    /// Records the value as `return.value`.
+    fn traced_record_ret(&self, span: &mut ActiveSpan);
+}
+impl<T: ToAttributeValue + ?Sized> RecordTypedValue for ValueRef<'_, T> {
+    fn traced_record_ret(&self, span: &mut ActiveSpan) {
+        span.set_attribute(KeyValue::new(RETURN_VALUE, self.0.to_attribute_value()));
+    }
+}
+
+/// Level 2 of `ret`: the `Debug` form.
+pub trait RecordDebugValue {
+    /// Records the value as `return.value`.
+    fn traced_record_ret(&self, span: &mut ActiveSpan);
+}
+impl<T: fmt::Debug + ?Sized> RecordDebugValue for &ValueRef<'_, T> {
+    fn traced_record_ret(&self, span: &mut ActiveSpan) {
+        span.set_attribute(KeyValue::new(RETURN_VALUE, DebugValue(self.0).to_attribute_value()));
+    }
+}
+
+/// `ret(Display)`.
+pub fn record_ret_display<T: fmt::Display + ?Sized>(span: &mut ActiveSpan, value: &T) {
+    span.set_attribute(KeyValue::new(RETURN_VALUE, value.to_string()));
+}
+
+/// `ret(Debug)`.
+pub fn record_ret_debug<T: fmt::Debug + ?Sized>(span: &mut ActiveSpan, value: &T) {
+    span.set_attribute(KeyValue::new(RETURN_VALUE, format!("{value:?}")));
+}
+
+/// What `links(...)` accepts: span contexts or links.
+pub trait IntoLink {
+    /// The link.
+    fn into_link(self) -> Link;
+}
+impl IntoLink for SpanContext {
+    fn into_link(self) -> Link {
+        Link::with_context(self)
+    }
+}
+impl IntoLink for &SpanContext {
+    fn into_link(self) -> Link {
+        Link::with_context(self.clone())
+    }
+}
+impl IntoLink for Link {
+    fn into_link(self) -> Link {
+        self
+    }
+}
+
+/// `links(expr)`: any iterable of span contexts or links.
+pub fn links_from<I>(links: I) -> Vec<Link>
+where
+    I: IntoIterator,
+    I::Item: IntoLink,
+{
+    links.into_iter().map(IntoLink::into_link).collect()
+}
+
+/// Lets an `impl Future` returned by a desugared `async fn` capture a
+/// lifetime (edition 2021 captures only those named in its bounds).
+pub trait Captures<'a> {}
+impl<T: ?Sized> Captures<'_> for T {}
+
+/// Lets an `impl Future` capture every lifetime of a type (`Self`'s).
+pub trait CapturesType<T: ?Sized> {}
+impl<T: ?Sized, U: ?Sized> CapturesType<T> for U {}
