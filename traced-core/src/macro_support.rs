@@ -1,8 +1,10 @@
 //! Helpers `#[traced]` expansions call: recording a function's result, its
 //! return value and its links. The dispatch on what an error or value
-//! implements uses autoref specialisation: the expansion calls a method on
-//! `&&&&Wrap(x)` and the most specific impl that applies is chosen at
-//! compile time, with no trait bound asked of the user's types.
+//! implements uses autoref specialisation: the most specific impl sits on the
+//! most-referenced wrapper, the expansion calls the method on one reference
+//! more (`&&&&&ErrorRef(e)`), and method lookup, dereferencing step by step,
+//! takes the first level whose bounds hold. Chosen at compile time, with no
+//! trait bound asked of the user's types.
 
 use crate::span::{ActiveSpan, DebugValue, ToAttributeValue};
 use opentelemetry::trace::{Link, SpanContext};
@@ -47,7 +49,7 @@ pub trait RecordStdError {
     /// Records the error on `span`.
     fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
 }
-impl<E: std::error::Error> RecordStdError for ErrorRef<'_, E> {
+impl<E: std::error::Error> RecordStdError for &&&&ErrorRef<'_, E> {
     fn traced_record_error(&self, span: &mut ActiveSpan, event: bool) {
         span.record_error(std::any::type_name::<E>(), self.0, event);
     }
@@ -58,7 +60,7 @@ pub trait RecordDerefError {
     /// Records the error on `span`.
     fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
 }
-impl<E> RecordDerefError for &ErrorRef<'_, E>
+impl<E> RecordDerefError for &&&ErrorRef<'_, E>
 where
     E: std::ops::Deref,
     E::Target: AsDynError,
@@ -84,7 +86,7 @@ pub trait RecordDebugError {
     /// Records the error on `span`.
     fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
 }
-impl<E: fmt::Debug + ?Sized> RecordDebugError for &&&ErrorRef<'_, E> {
+impl<E: fmt::Debug + ?Sized> RecordDebugError for &ErrorRef<'_, E> {
     fn traced_record_error(&self, span: &mut ActiveSpan, event: bool) {
         span.record_error_message(std::any::type_name::<E>(), format!("{:?}", self.0), event);
     }
@@ -95,7 +97,7 @@ pub trait RecordOpaqueError {
     /// Records the error on `span`.
     fn traced_record_error(&self, span: &mut ActiveSpan, event: bool);
 }
-impl<E: ?Sized> RecordOpaqueError for &&&&ErrorRef<'_, E> {
+impl<E: ?Sized> RecordOpaqueError for ErrorRef<'_, E> {
     fn traced_record_error(&self, span: &mut ActiveSpan, event: bool) {
         let name = std::any::type_name::<E>();
         span.record_error_message(name, name.to_owned(), event);
@@ -110,7 +112,7 @@ pub trait RecordTypedValue {
     /// Records the value as `return.value`.
     fn traced_record_ret(&self, span: &mut ActiveSpan);
 }
-impl<T: ToAttributeValue + ?Sized> RecordTypedValue for ValueRef<'_, T> {
+impl<T: ToAttributeValue + ?Sized> RecordTypedValue for &ValueRef<'_, T> {
     fn traced_record_ret(&self, span: &mut ActiveSpan) {
         span.set_attribute(KeyValue::new(RETURN_VALUE, self.0.to_attribute_value()));
     }
@@ -121,7 +123,7 @@ pub trait RecordDebugValue {
     /// Records the value as `return.value`.
     fn traced_record_ret(&self, span: &mut ActiveSpan);
 }
-impl<T: fmt::Debug + ?Sized> RecordDebugValue for &ValueRef<'_, T> {
+impl<T: fmt::Debug + ?Sized> RecordDebugValue for ValueRef<'_, T> {
     fn traced_record_ret(&self, span: &mut ActiveSpan) {
         span.set_attribute(KeyValue::new(RETURN_VALUE, DebugValue(self.0).to_attribute_value()));
     }

@@ -129,6 +129,13 @@ impl ActiveSpan {
         self.cx.as_ref()
     }
 
+    /// Makes the span's context current until the guard drops (for work
+    /// done synchronously on the span's behalf, such as building a future).
+    #[inline]
+    pub fn enter_context(&self) -> Option<opentelemetry::ContextGuard> {
+        self.cx.as_ref().map(|cx| cx.clone().attach())
+    }
+
     /// The span's context (invalid when no span was created).
     pub fn span_context(&self) -> SpanContext {
         match (&self.cx, self.provider) {

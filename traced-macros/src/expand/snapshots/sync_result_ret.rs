@@ -1,0 +1,50 @@
+fn load(id: u32) -> Result<u32, std::io::Error> {
+    static __TRACED_CALLSITE: ::traced::__private::Callsite = ::traced::__private::Callsite::new(
+        "UserService.load",
+        ::traced::__private::Kind::Internal,
+    );
+    let mut __traced_guard = ::traced::__private::SpanGuard::enter(
+        ::traced::__private::ActiveSpan::start(
+            &__TRACED_CALLSITE,
+            __TRACED_CALLSITE.name(),
+            1usize,
+            |__traced_attrs: &mut ::std::vec::Vec<::traced::__private::KeyValue>| {
+                __traced_attrs
+                    .push(
+                        ::traced::__private::KeyValue::new(
+                            "id",
+                            ::traced::__private::ToAttributeValue::to_attribute_value(
+                                &id,
+                            ),
+                        ),
+                    );
+            },
+            ::std::vec::Vec::new,
+        ),
+    );
+    #[allow(clippy::redundant_closure_call)]
+    let __traced_result: Result<u32, std::io::Error> = (move || {
+        if id == 0 {
+            return Err(std::io::Error::other("zero"));
+        }
+        Ok(id * 2)
+    })();
+    match &__traced_result {
+        ::core::result::Result::Ok(__traced_ok) => {
+            #[allow(unused_imports)]
+            use ::traced::__private::{RecordDebugValue as _, RecordTypedValue as _};
+            (&&::traced::__private::ValueRef(__traced_ok))
+                .traced_record_ret(__traced_guard.span());
+        }
+        ::core::result::Result::Err(__traced_err) => {
+            #[allow(unused_imports)]
+            use ::traced::__private::{
+                RecordDebugError as _, RecordDerefError as _, RecordDisplayError as _,
+                RecordOpaqueError as _, RecordStdError as _,
+            };
+            (&&&&&::traced::__private::ErrorRef(__traced_err))
+                .traced_record_error(__traced_guard.span(), true);
+        }
+    }
+    __traced_result
+}
