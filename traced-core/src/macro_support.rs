@@ -177,3 +177,28 @@ impl<T: ?Sized> Captures<'_> for T {}
 /// Lets an `impl Future` capture every lifetime of a type (`Self`'s).
 pub trait CapturesType<T: ?Sized> {}
 impl<T: ?Sized, U: ?Sized> CapturesType<T> for U {}
+
+/// Wraps a field or argument value for recording.
+pub struct AttributeRef<'a, T: ?Sized>(pub &'a T);
+
+/// Level 1 of a field: a typed attribute.
+pub trait TypedAttribute {
+    /// The attribute value.
+    fn traced_attribute_value(&self) -> opentelemetry::Value;
+}
+impl<T: ToAttributeValue + ?Sized> TypedAttribute for &AttributeRef<'_, T> {
+    fn traced_attribute_value(&self) -> opentelemetry::Value {
+        self.0.to_attribute_value()
+    }
+}
+
+/// Level 2 of a field: the `Debug` text (for `Option`, enums, ids...).
+pub trait DebugAttribute {
+    /// The attribute value.
+    fn traced_attribute_value(&self) -> opentelemetry::Value;
+}
+impl<T: fmt::Debug + ?Sized> DebugAttribute for AttributeRef<'_, T> {
+    fn traced_attribute_value(&self) -> opentelemetry::Value {
+        DebugValue(self.0).to_attribute_value()
+    }
+}

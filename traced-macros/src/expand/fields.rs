@@ -14,7 +14,7 @@ pub(crate) fn attributes(plan: &Plan<'_>) -> (usize, TokenStream) {
         for field in &fields.value {
             let key = &field.key;
             let value = match &field.value {
-                FieldValue::Typed(e) => quote!(#k::__private::ToAttributeValue::to_attribute_value(&(#e))),
+                FieldValue::Typed(e) => typed_or_debug(k, &quote!(&(#e))),
                 FieldValue::Display(e) => {
                     quote!(#k::__private::ToAttributeValue::to_attribute_value(&#k::__private::DisplayValue(&(#e))))
                 }
@@ -29,9 +29,8 @@ pub(crate) fn attributes(plan: &Plan<'_>) -> (usize, TokenStream) {
         for ident in &args.value {
             let key = ident.to_string();
             let key = key.strip_prefix("r#").unwrap_or(&key).to_owned();
-            pushes.push(quote_spanned!(ident.span()=>
-                __traced_attrs.push(#k::__private::KeyValue::new(#key, #k::__private::ToAttributeValue::to_attribute_value(&#ident)));
-            ));
+            let value = typed_or_debug(k, &quote!(&#ident));
+            pushes.push(quote_spanned!(ident.span()=> __traced_attrs.push(#k::__private::KeyValue::new(#key, #value));));
         }
     }
     let count = pushes.len();
@@ -41,6 +40,15 @@ pub(crate) fn attributes(plan: &Plan<'_>) -> (usize, TokenStream) {
         quote!(|__traced_attrs: &mut ::std::vec::Vec<#k::__private::KeyValue>| { #(#pushes)* })
     };
     (count, closure)
+}
+
+/// A typed attribute when the value has one, else its `Debug` text.
+fn typed_or_debug(k: &syn::Path, reference: &TokenStream) -> TokenStream {
+    quote!({
+        #[allow(unused_imports)]
+        use #k::__private::{DebugAttribute as _, TypedAttribute as _};
+        (&&#k::__private::AttributeRef(#reference)).traced_attribute_value()
+    })
 }
 
 /// `|| links_from(expr)` or `Vec::new`.

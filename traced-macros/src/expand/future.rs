@@ -30,9 +30,15 @@ fn on_output(plan: &Plan<'_>) -> TokenStream {
 /// The body as an `async move` block whose output type is pinned down (so
 /// `?` and `return` inside it infer as they did in the `async fn`).
 fn async_body(plan: &Plan<'_>, moves: &[TokenStream]) -> TokenStream {
-    let block = plan.f.block;
+    let mut block = plan.f.block.clone();
     let annotation = match (&plan.f.output, plan.f.output_is_nameable()) {
-        (Some(ty), true) => quote!(: #ty),
+        (Some(ty), true) => {
+            // An async block learns its output type from its first `return`,
+            // before any annotation is seen; give each `return` the declared
+            // type so its value coerces as it did in the `async fn`.
+            TypedReturns { ty }.visit_block_mut(&mut block);
+            quote!(: #ty)
+        }
         (None, _) => quote!(: ()),
         _ => quote!(),
     };
@@ -44,6 +50,26 @@ fn async_body(plan: &Plan<'_>, moves: &[TokenStream]) -> TokenStream {
             __traced_ret
         }
     }
+}
+
+/// Rewrites `return e` of the body itself (not of nested closures, async
+/// blocks or items) as `return identity::<R>(e)`.
+struct TypedReturns<'a> {
+    ty: &'a Type,
+}
+
+impl VisitMut for TypedReturns<'_> {
+    fn visit_expr_return_mut(&mut self, ret: &mut syn::ExprReturn) {
+        if let Some(e) = &mut ret.expr {
+            self.visit_expr_mut(e);
+            let ty = self.ty;
+            let inner = &**e;
+            **e = syn::parse_quote!(::core::convert::identity::<#ty>(#inner));
+        }
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_expr_async_mut(&mut self, _: &mut syn::ExprAsync) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// `async fn` → `fn -> impl Future` with the span started in the call.
@@ -99,6 +125,12 @@ pub(crate) fn generate_returned_future(plan: &Plan<'_>) -> TokenStream {
     let on_output = on_output(plan);
     let instrumented = quote!(#k::__private::Instrumented::new(__traced_future, __traced_span, #on_output));
     let wrapped = if f.shape == Shape::BoxedFuture { quote!(::std::boxed::Box::pin(#instrumented)) } else { instrumented };
+    // A boxed future is built as the declared type, so early `return`s of
+    // different futures coerce to it as before.
+    let declared = match (&f.sig.output, f.shape) {
+        (ReturnType::Type(_, ty), Shape::BoxedFuture) => quote!(-> #ty),
+        _ => quote!(),
+    };
     quote! {
         #(#attrs)*
         #vis #sig {
@@ -107,7 +139,7 @@ pub(crate) fn generate_returned_future(plan: &Plan<'_>) -> TokenStream {
             let __traced_future = {
                 let __traced_entered = __traced_span.enter_context();
                 #[allow(clippy::redundant_closure_call)]
-                let __traced_built = (move || #block)();
+                let __traced_built = (move || #declared #block)();
                 ::core::mem::drop(__traced_entered);
                 __traced_built
             };

@@ -26,9 +26,11 @@ pub(crate) fn generate(plan: &Plan<'_>) -> TokenStream {
         // The result is inspected: `return` in the body must come back here,
         // so the body runs in a closure called on the spot.
         Some(record) => {
-            let annotation = match (&f.output, f.output_is_nameable()) {
-                (Some(ty), true) => quote!(: #ty),
-                _ => quote!(),
+            // The closure declares the function's return type so `return` and
+            // the tail coerce (`Box<E>` to `Box<dyn Error>`) as they did.
+            let (annotation, closure_ret) = match (&f.output, f.output_is_nameable()) {
+                (Some(ty), true) => (quote!(: #ty), quote!(-> #ty)),
+                _ => (quote!(), quote!()),
             };
             quote! {
                 #(#attrs)*
@@ -36,7 +38,7 @@ pub(crate) fn generate(plan: &Plan<'_>) -> TokenStream {
                     #callsite
                     let mut __traced_guard = #k::__private::SpanGuard::enter(#start);
                     #[allow(clippy::redundant_closure_call)]
-                    let __traced_result #annotation = (move || #block)();
+                    let __traced_result #annotation = (move || #closure_ret #block)();
                     #record
                     __traced_result
                 }

@@ -14,18 +14,28 @@ pub fn find(user_id: u64, name: &str) -> Option<String> {
                     .push(
                         ::traced::__private::KeyValue::new(
                             "user.id",
-                            ::traced::__private::ToAttributeValue::to_attribute_value(
-                                &(user_id),
-                            ),
+                            {
+                                #[allow(unused_imports)]
+                                use ::traced::__private::{
+                                    DebugAttribute as _, TypedAttribute as _,
+                                };
+                                (&&::traced::__private::AttributeRef(&(user_id)))
+                                    .traced_attribute_value()
+                            },
                         ),
                     );
                 __traced_attrs
                     .push(
                         ::traced::__private::KeyValue::new(
                             "db.table",
-                            ::traced::__private::ToAttributeValue::to_attribute_value(
-                                &("users"),
-                            ),
+                            {
+                                #[allow(unused_imports)]
+                                use ::traced::__private::{
+                                    DebugAttribute as _, TypedAttribute as _,
+                                };
+                                (&&::traced::__private::AttributeRef(&("users")))
+                                    .traced_attribute_value()
+                            },
                         ),
                     );
                 __traced_attrs

@@ -13,9 +13,14 @@ fn load(id: u32) -> Result<u32, std::io::Error> {
                     .push(
                         ::traced::__private::KeyValue::new(
                             "id",
-                            ::traced::__private::ToAttributeValue::to_attribute_value(
-                                &id,
-                            ),
+                            {
+                                #[allow(unused_imports)]
+                                use ::traced::__private::{
+                                    DebugAttribute as _, TypedAttribute as _,
+                                };
+                                (&&::traced::__private::AttributeRef(&id))
+                                    .traced_attribute_value()
+                            },
                         ),
                     );
             },
@@ -23,7 +28,10 @@ fn load(id: u32) -> Result<u32, std::io::Error> {
         ),
     );
     #[allow(clippy::redundant_closure_call)]
-    let __traced_result: Result<u32, std::io::Error> = (move || {
+    let __traced_result: Result<u32, std::io::Error> = (move || -> Result<
+        u32,
+        std::io::Error,
+    > {
         if id == 0 {
             return Err(std::io::Error::other("zero"));
         }
