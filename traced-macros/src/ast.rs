@@ -16,6 +16,11 @@ impl Item {
         match syn::parse2::<syn::Item>(tokens.clone()) {
             Ok(syn::Item::Fn(f)) => Ok(Item::Fn(f)),
             Ok(syn::Item::Impl(i)) => Ok(Item::Impl(i)),
+            // A trait method without a body.
+            Ok(syn::Item::Verbatim(v)) => match syn::parse2::<syn::TraitItemFn>(v.clone()) {
+                Ok(f) => Err(syn::Error::new_spanned(&f.sig.ident, "#[traced] needs a function body to wrap")),
+                Err(_) => Err(syn::Error::new_spanned(v, "#[traced] applies to functions, methods and impl blocks")),
+            },
             Ok(other) => Err(syn::Error::new_spanned(
                 item_keyword(&other),
                 "#[traced] applies to functions, methods and impl blocks",

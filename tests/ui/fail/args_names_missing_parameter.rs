@@ -1,0 +1,8 @@
+use traced::traced;
+
+#[traced(args(user_id))]
+fn get_user(id: u64) -> u64 {
+    id
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use traced::traced;
+
+#[traced(ret(Json))]
+fn get() -> u8 {
+    1
+}
+
+fn main() {}

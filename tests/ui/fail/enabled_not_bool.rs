@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(enabled = 1)]
+fn get() {}
+
+fn main() {}

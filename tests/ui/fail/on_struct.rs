@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced]
+struct UserService;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use traced::traced;
+
+#[traced(ret)]
+fn log_it(line: &str) {
+    let _ = line;
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(service = "User Service")]
+fn get() {}
+
+fn main() {}

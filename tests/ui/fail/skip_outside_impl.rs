@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(skip)]
+fn get_user() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(nmae = "get_user")]
+fn get_user() {}
+
+fn main() {}
