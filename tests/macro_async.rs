@@ -58,7 +58,13 @@ fn returns_impl_future(n: u32) -> impl Future<Output = u32> {
 
 #[traced]
 fn returns_boxed(n: u32) -> std::pin::Pin<Box<dyn Future<Output = Result<u32, String>> + Send>> {
-    Box::pin(async move { if n > 1 { Ok(n) } else { Err(format!("{n} is too small")) } })
+    Box::pin(async move {
+        if n > 1 {
+            Ok(n)
+        } else {
+            Err(format!("{n} is too small"))
+        }
+    })
 }
 
 #[traced]

@@ -150,7 +150,13 @@ fn boxed_display_and_debug_errors() {
     assert!(debug_only().is_err());
     let b = spans.span("macro_errors.boxed");
     assert_eq!(b.status, Status::error("query failed"));
-    let chain = b.event("exception").unwrap().attributes.iter().find(|kv| kv.key.as_str() == "exception.source_chain").map(|kv| kv.value.clone());
+    let chain = b
+        .event("exception")
+        .unwrap()
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "exception.source_chain")
+        .map(|kv| kv.value.clone());
     assert_eq!(string_array(&chain.unwrap()), ["connection reset"]);
     let d = spans.span("macro_errors.display_only");
     assert_eq!(d.status, Status::error("plain message"));
@@ -175,10 +181,8 @@ fn panics_are_recorded_and_unwind_unchanged() {
     let spans = capture();
     assert_eq!(panics(false), 1);
     let payload = std::panic::catch_unwind(|| panics(true)).unwrap_err();
-    let message = payload
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| payload.downcast_ref::<&str>().copied());
+    let message =
+        payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied());
     assert_eq!(message, Some("invariant broken: 42"), "the payload is the one panic! made");
     let all = spans.named("macro_errors.panics");
     assert_eq!(all.len(), 2);

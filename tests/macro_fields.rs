@@ -122,3 +122,21 @@ fn links_point_at_the_given_contexts() {
     let linked: Vec<_> = s.links.links.iter().map(|l| l.span_context.clone()).collect();
     assert_eq!(linked, vec![a, b]);
 }
+
+#[traced]
+fn records_inside(id: u64) {
+    traced::record!(user.id = id, "cache.hit" = true, note = "x", tier = Tier::Gold);
+    traced::current_span().add_event("checkpoint", vec![]);
+}
+
+#[test]
+fn record_macro_and_current_span_inside_the_body() {
+    let spans = capture();
+    records_inside(9);
+    let s = spans.span("macro_fields.records_inside");
+    assert_eq!(s.attr("user.id"), Some(&Value::I64(9)));
+    assert_eq!(s.attr("cache.hit"), Some(&Value::Bool(true)));
+    assert_eq!(s.attr("note"), Some(&Value::from("x")));
+    assert_eq!(s.attr("tier"), Some(&Value::from("Gold")));
+    assert!(s.event("checkpoint").is_some());
+}

@@ -80,3 +80,29 @@ pub use sampler::Sampler;
 pub fn builder() -> TracedBuilder {
     TracedBuilder::default()
 }
+
+pub use span::{current_span, CurrentSpan};
+
+/// Sets attributes on the current span: `record!(user.id = id, "http.route" = route)`.
+/// Values keep their type (numbers, bools, text); anything else is recorded
+/// by its `Debug` text. Does nothing when no span is recording.
+#[macro_export]
+macro_rules! record {
+    () => {};
+    ($key:literal = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::record!(@set $key, $value);
+        $($crate::record!($($rest)*);)?
+    };
+    ($($key:ident).+ = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::record!(@set ::core::stringify!($($key).+), $value);
+        $($crate::record!($($rest)*);)?
+    };
+    (@set $key:expr, $value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::{DebugAttribute as _, TypedAttribute as _};
+        $crate::span::current_span().set_attribute($crate::__private::KeyValue::new(
+            $key,
+            (&&$crate::__private::AttributeRef(&$value)).traced_attribute_value(),
+        ));
+    }};
+}

@@ -2,7 +2,10 @@
 //! and for each function what the expansion needs to know about it.
 
 use proc_macro2::TokenStream;
-use syn::{Attribute, Block, GenericArgument, ImplItemFn, ItemFn, ItemImpl, PathArguments, ReturnType, Signature, Type, TypeParamBound, Visibility};
+use syn::{
+    Attribute, Block, GenericArgument, ImplItemFn, ItemFn, ItemImpl, PathArguments, ReturnType, Signature, Type,
+    TypeParamBound, Visibility,
+};
 
 /// What `#[traced]` was put on.
 pub(crate) enum Item {
@@ -94,13 +97,20 @@ impl<'a> TracedFn<'a> {
         Self::new(&f.attrs, &f.vis, &f.sig, &f.block, under_async_trait)
     }
 
-    fn new(attrs: &'a [Attribute], vis: &'a Visibility, sig: &'a Signature, block: &'a Block, under_async_trait: bool) -> Self {
+    fn new(
+        attrs: &'a [Attribute],
+        vis: &'a Visibility,
+        sig: &'a Signature,
+        block: &'a Block,
+        under_async_trait: bool,
+    ) -> Self {
         let returned = match &sig.output {
             ReturnType::Default => None,
             ReturnType::Type(_, ty) => Some((**ty).clone()),
         };
         let (shape, output) = if sig.asyncness.is_some() {
-            let shape = if under_async_trait || has_async_trait(attrs) { Shape::AsyncForAsyncTrait } else { Shape::Async };
+            let shape =
+                if under_async_trait || has_async_trait(attrs) { Shape::AsyncForAsyncTrait } else { Shape::Async };
             (shape, returned)
         } else if let Some(out) = returned.as_ref().and_then(impl_future_output) {
             (Shape::ImplFuture, out)

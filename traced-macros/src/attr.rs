@@ -92,8 +92,10 @@ impl TracedArgs {
         if input.peek(Token![crate]) {
             let token = input.parse::<Token![crate]>()?;
             input.parse::<Token![=]>()?;
-            let path = if input.peek(LitStr) { input.parse::<LitStr>()?.parse::<Path>()? } else { input.parse::<Path>()? };
-            return Ok(set(cx, &mut self.krate, "crate", token.span, path));
+            let path =
+                if input.peek(LitStr) { input.parse::<LitStr>()?.parse::<Path>()? } else { input.parse::<Path>()? };
+            set(cx, &mut self.krate, "crate", token.span, path);
+            return Ok(());
         }
         let key: Ident = input.call(Ident::parse_any)?;
         let span = key.span();
@@ -111,7 +113,10 @@ impl TracedArgs {
                 input.parse::<Token![=]>()?;
                 let lit: LitStr = input.parse()?;
                 if lit.value().is_empty() || lit.value().contains(char::is_whitespace) {
-                    cx.error_spanned_by(&lit, "`service` must be a non-empty name without spaces, e.g. \"UserService\"");
+                    cx.error_spanned_by(
+                        &lit,
+                        "`service` must be a non-empty name without spaces, e.g. \"UserService\"",
+                    );
                 }
                 set(cx, &mut self.service, "service", span, lit);
             }
@@ -175,7 +180,9 @@ impl TracedArgs {
                         other => {
                             return Err(syn::Error::new(
                                 how.span(),
-                                format!("unknown `ret` format `{other}`; expected `ret`, `ret(Display)` or `ret(Debug)`"),
+                                format!(
+                                    "unknown `ret` format `{other}`; expected `ret`, `ret(Display)` or `ret(Debug)`"
+                                ),
                             ))
                         }
                     }
@@ -191,7 +198,10 @@ impl TracedArgs {
                     parenthesized!(content in input);
                     let what: Ident = content.parse()?;
                     if what != "event" {
-                        return Err(syn::Error::new(what.span(), format!("unknown `err` option `{what}`; expected `err(event = true|false)`")));
+                        return Err(syn::Error::new(
+                            what.span(),
+                            format!("unknown `err` option `{what}`; expected `err(event = true|false)`"),
+                        ));
                     }
                     content.parse::<Token![=]>()?;
                     event = content.parse::<LitBool>()?.value;

@@ -9,7 +9,10 @@ use syn::{FnArg, Pat};
 /// `#[traced(...)]` on a lone function or method.
 pub(crate) fn check_lone_fn(cx: &Ctxt, args: &TracedArgs) {
     if let Some(skip) = &args.skip {
-        cx.error_at(skip.span, "`skip` is only meaningful on a method inside a `#[traced]` impl block; remove `#[traced]` instead");
+        cx.error_at(
+            skip.span,
+            "`skip` is only meaningful on a method inside a `#[traced]` impl block; remove `#[traced]` instead",
+        );
     }
 }
 
@@ -25,7 +28,10 @@ pub(crate) fn check_impl_args(cx: &Ctxt, args: &TracedArgs) {
     ];
     for (name, span) in per_method {
         if let Some(span) = span {
-            cx.error_at(span, format!("`{name}` cannot be set on an impl block; put `#[traced({name} ...)]` on the method"));
+            cx.error_at(
+                span,
+                format!("`{name}` cannot be set on an impl block; put `#[traced({name} ...)]` on the method"),
+            );
         }
     }
 }
@@ -64,7 +70,10 @@ fn check_args_name_parameters(cx: &Ctxt, args: &TracedArgs, f: &TracedFn<'_>) {
     let Some(listed) = &args.args else { return };
     for name in &listed.value {
         if name == "self" {
-            cx.error_spanned_by(name, "`self` cannot be recorded with `args`; record what you need with `fields(key = self.field)`");
+            cx.error_spanned_by(
+                name,
+                "`self` cannot be recorded with `args`; record what you need with `fields(key = self.field)`",
+            );
             continue;
         }
         let found = f.sig.inputs.iter().any(|input| match input {

@@ -22,7 +22,9 @@ pub(crate) fn attributes(plan: &Plan<'_>) -> (usize, TokenStream) {
                     quote!(#k::__private::ToAttributeValue::to_attribute_value(&#k::__private::DebugValue(&(#e))))
                 }
             };
-            pushes.push(quote_spanned!(field.key_span=> __traced_attrs.push(#k::__private::KeyValue::new(#key, #value));));
+            pushes.push(
+                quote_spanned!(field.key_span=> __traced_attrs.push(#k::__private::KeyValue::new(#key, #value));),
+            );
         }
     }
     if let Some(args) = &plan.args.args {
@@ -30,7 +32,8 @@ pub(crate) fn attributes(plan: &Plan<'_>) -> (usize, TokenStream) {
             let key = ident.to_string();
             let key = key.strip_prefix("r#").unwrap_or(&key).to_owned();
             let value = typed_or_debug(k, &quote!(&#ident));
-            pushes.push(quote_spanned!(ident.span()=> __traced_attrs.push(#k::__private::KeyValue::new(#key, #value));));
+            pushes
+                .push(quote_spanned!(ident.span()=> __traced_attrs.push(#k::__private::KeyValue::new(#key, #value));));
         }
     }
     let count = pushes.len();

@@ -45,6 +45,9 @@ fn async_body(plan: &Plan<'_>, moves: &[TokenStream]) -> TokenStream {
     quote! {
         async move {
             #(#moves)*
+            // (A body that always diverges is not a diverging sub-expression
+            // the user wrote.)
+            #[allow(clippy::diverging_sub_expression)]
             let __traced_ret #annotation = #block;
             #[allow(unreachable_code)]
             __traced_ret
@@ -124,7 +127,8 @@ pub(crate) fn generate_returned_future(plan: &Plan<'_>) -> TokenStream {
     let start_args = plan.start_args();
     let on_output = on_output(plan);
     let instrumented = quote!(#k::__private::Instrumented::new(__traced_future, __traced_span, #on_output));
-    let wrapped = if f.shape == Shape::BoxedFuture { quote!(::std::boxed::Box::pin(#instrumented)) } else { instrumented };
+    let wrapped =
+        if f.shape == Shape::BoxedFuture { quote!(::std::boxed::Box::pin(#instrumented)) } else { instrumented };
     // A boxed future is built as the declared type, so early `return`s of
     // different futures coerce to it as before.
     let declared = match (&f.sig.output, f.shape) {
@@ -194,7 +198,7 @@ fn desugar(plan: &Plan<'_>) -> (Signature, Vec<TokenStream>) {
                     let lt = lt.get_or_insert_with(|| namer.fresh()).clone();
                     // Keep the receiver's written form and its type in step.
                     let mutability = &r.mutability;
-                    r.ty = Box::new(syn::parse_quote!(&#lt #mutability Self));
+                    *r.ty = syn::parse_quote!(&#lt #mutability Self);
                 } else {
                     // `self: Box<Self>`, `self: Pin<&mut Self>`...
                     namer.visit_type_mut(&mut r.ty);
@@ -211,13 +215,13 @@ fn desugar(plan: &Plan<'_>) -> (Signature, Vec<TokenStream>) {
                     Pat::Wild(_) => {
                         let name = format_ident!("__traced_arg{}", i);
                         let keep = format_ident!("__traced_keep{}", i);
-                        pt.pat = Box::new(syn::parse_quote!(#name));
+                        *pt.pat = syn::parse_quote!(#name);
                         moves.push(quote!(let #keep = #name;));
                     }
                     pattern => {
                         let pattern = pattern.clone();
                         let name = format_ident!("__traced_arg{}", i);
-                        pt.pat = Box::new(syn::parse_quote!(#name));
+                        *pt.pat = syn::parse_quote!(#name);
                         moves.push(quote!(let #pattern = #name;));
                     }
                 }

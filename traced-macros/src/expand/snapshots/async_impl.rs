@@ -25,6 +25,7 @@ impl<'a> UserService<'a> {
                 let _ = &self;
                 let _ = &id;
                 let (a, b) = __traced_arg2;
+                #[allow(clippy::diverging_sub_expression)]
                 let __traced_ret: Result<User, DbError> = { self.db.fetch(id).await };
                 #[allow(unreachable_code)] __traced_ret
             },
