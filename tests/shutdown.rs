@@ -96,3 +96,22 @@ fn shutdown_with_unreachable_grpc_collector_keeps_its_timeout() {
 fn shutdown_with_unreachable_http_collector_keeps_its_timeout() {
     shutdown_with_dead_collector(OtlpProtocol::HttpProtobuf);
 }
+
+#[test]
+fn spans_of_the_plain_opentelemetry_api_share_the_pipeline() {
+    use opentelemetry::trace::{Tracer, TracerProvider as _};
+    let _g = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
+    let exporter = MemoryExporter::default();
+    let guard = traced::builder().env(EnvConfig::default()).with_exporter(exporter.clone()).install().unwrap();
+    let tracer = opentelemetry::global::tracer_provider().tracer("some-library");
+    {
+        let _ours = SpanGuard::enter(ActiveSpan::start(&SITE, SITE.name(), 0, |_| {}, Vec::new));
+        tracer.in_span("library.call", |_| {});
+    }
+    guard.shutdown().unwrap();
+    let spans = exporter.spans();
+    let ours = spans.iter().find(|s| s.name == "Worker.step").expect("traced span");
+    let theirs = spans.iter().find(|s| s.name == "library.call").expect("library span exported by our pipeline");
+    assert_eq!(theirs.parent_span_id, ours.span_context.span_id());
+    assert_eq!(theirs.span_context.trace_id(), ours.span_context.trace_id());
+}

@@ -1,4 +1,12 @@
-//! The Zipkin exporter (feature `zipkin`).
+//! The Zipkin v2 JSON exporter (feature `zipkin`).
+//!
+//! Written here rather than taken from `opentelemetry-zipkin` 0.33, which is
+//! deprecated upstream and sends no `localEndpoint.serviceName`, so Zipkin
+//! shows every span without its service. Mapping per the OpenTelemetry
+//! specification's Zipkin exporter: kind (none for internal), micro-second
+//! timestamps, attributes as string tags, `otel.status_code` and `error`
+//! tags for status, events as annotations, `service.name` as the local
+//! endpoint's service name.
 
 use crate::error::InitError;
 use crate::processor::ExporterBox;
@@ -6,15 +14,135 @@ use crate::processor::ExporterBox;
 /// Default collector URL (`OTEL_EXPORTER_ZIPKIN_ENDPOINT`).
 pub const DEFAULT_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
 
-/// Builds a Zipkin exporter sending to `endpoint` (or the default).
-// Upstream marks its Zipkin exporter deprecated in favour of Zipkin's own
-// OTLP intake; services that still run a Zipkin collector need it.
 #[cfg(feature = "zipkin")]
-#[allow(deprecated)]
+mod imp {
+    use opentelemetry::trace::{SpanId, SpanKind, Status};
+    use opentelemetry::Key;
+    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+    use opentelemetry_sdk::Resource;
+    use serde_json::{json, Map, Value as Json};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    /// Sends spans to a Zipkin collector as v2 JSON.
+    #[derive(Debug)]
+    pub struct ZipkinExporter {
+        client: reqwest::blocking::Client,
+        endpoint: String,
+        service_name: String,
+    }
+
+    impl ZipkinExporter {
+        /// An exporter posting to `endpoint` (e.g. `http://host:9411/api/v2/spans`).
+        pub fn new(endpoint: impl Into<String>, timeout: Duration) -> Result<Self, reqwest::Error> {
+            let client = reqwest::blocking::Client::builder().timeout(timeout).build()?;
+            Ok(ZipkinExporter { client, endpoint: endpoint.into(), service_name: "unknown_service".into() })
+        }
+    }
+
+    fn micros(t: SystemTime) -> u64 {
+        t.duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+    }
+
+    /// One span in Zipkin's v2 model.
+    pub(crate) fn to_zipkin(span: &SpanData, service_name: &str) -> Json {
+        let mut tags = Map::new();
+        for kv in &span.attributes {
+            tags.insert(kv.key.to_string(), Json::String(kv.value.to_string()));
+        }
+        match &span.status {
+            Status::Error { description } => {
+                tags.insert("otel.status_code".into(), "ERROR".into());
+                tags.insert("error".into(), Json::String(description.to_string()));
+            }
+            Status::Ok => {
+                tags.insert("otel.status_code".into(), "OK".into());
+            }
+            Status::Unset => {}
+        }
+        tags.insert("otel.scope.name".into(), Json::String(span.instrumentation_scope.name().to_owned()));
+        if let Some(v) = span.instrumentation_scope.version() {
+            tags.insert("otel.scope.version".into(), Json::String(v.to_owned()));
+        }
+        let annotations: Vec<Json> = span
+            .events
+            .iter()
+            .map(|e| {
+                let value = if e.attributes.is_empty() {
+                    e.name.to_string()
+                } else {
+                    let attrs: Map<String, Json> = e
+                        .attributes
+                        .iter()
+                        .map(|kv| (kv.key.to_string(), Json::String(kv.value.to_string())))
+                        .collect();
+                    format!("\"{}\":{}", e.name, Json::Object(attrs))
+                };
+                json!({ "timestamp": micros(e.timestamp), "value": value })
+            })
+            .collect();
+        let start = micros(span.start_time);
+        let mut out = json!({
+            "traceId": span.span_context.trace_id().to_string(),
+            "id": span.span_context.span_id().to_string(),
+            "name": span.name,
+            "timestamp": start,
+            "duration": micros(span.end_time).saturating_sub(start).max(1),
+            "localEndpoint": { "serviceName": service_name },
+            "tags": tags,
+        });
+        let obj = out.as_object_mut().expect("json object literal");
+        if span.parent_span_id != SpanId::INVALID {
+            obj.insert("parentId".into(), Json::String(span.parent_span_id.to_string()));
+        }
+        let kind = match span.span_kind {
+            SpanKind::Client => Some("CLIENT"),
+            SpanKind::Server => Some("SERVER"),
+            SpanKind::Producer => Some("PRODUCER"),
+            SpanKind::Consumer => Some("CONSUMER"),
+            SpanKind::Internal => None,
+        };
+        if let Some(kind) = kind {
+            obj.insert("kind".into(), kind.into());
+        }
+        if !annotations.is_empty() {
+            obj.insert("annotations".into(), Json::Array(annotations));
+        }
+        out
+    }
+
+    impl SpanExporter for ZipkinExporter {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            let body = Json::Array(batch.iter().map(|s| to_zipkin(s, &self.service_name)).collect());
+            let response = self
+                .client
+                .post(&self.endpoint)
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .map_err(|e| OTelSdkError::InternalFailure(e.to_string()))?;
+            if response.status().is_success() {
+                Ok(())
+            } else {
+                Err(OTelSdkError::InternalFailure(format!("zipkin collector answered {}", response.status())))
+            }
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            if let Some(name) = resource.get(&Key::from_static_str("service.name")) {
+                self.service_name = name.to_string();
+            }
+        }
+    }
+}
+
+#[cfg(feature = "zipkin")]
+pub use imp::ZipkinExporter;
+
+/// Builds a Zipkin exporter sending to `endpoint` (or the default).
+#[cfg(feature = "zipkin")]
 pub fn build(endpoint: Option<&str>) -> Result<ExporterBox, InitError> {
-    let exporter = opentelemetry_zipkin::ZipkinExporter::builder()
-        .with_collector_endpoint(endpoint.unwrap_or(DEFAULT_ENDPOINT))
-        .build()
+    let exporter = ZipkinExporter::new(endpoint.unwrap_or(DEFAULT_ENDPOINT), std::time::Duration::from_secs(10))
         .map_err(|e| InitError::Exporter { exporter: "zipkin", reason: e.to_string() })?;
     Ok(ExporterBox::new(exporter))
 }
