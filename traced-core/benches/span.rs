@@ -49,9 +49,12 @@ fn bench(c: &mut Criterion) {
     });
     drop(guard);
 
-    let (provider, _, _) = traced_core::builder().with_exporter(Counting::default()).build().unwrap();
-    let provider = provider.unwrap();
-    let _default = provider.set_default();
+    let counted = Counting::default();
+    let _guard = traced_core::builder()
+        .env(traced_core::config::EnvConfig::default())
+        .with_exporter(counted.clone())
+        .install()
+        .unwrap();
     static PARENT: Callsite = Callsite::new("parent", Kind::Internal);
     static SITE: Callsite = Callsite::new("Svc.op", Kind::Internal);
     let _parent = SpanGuard::enter(ActiveSpan::start(&PARENT, PARENT.name(), 0, |_| {}, Vec::new));

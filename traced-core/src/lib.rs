@@ -40,6 +40,7 @@
 //! SDK, `tracing-opentelemetry` and `fastrace`.
 
 mod builder;
+mod clock;
 pub mod config;
 pub(crate) mod diagnostics;
 pub mod error;

@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::time::Duration;
 
 pub(crate) struct ProviderInner {
+    pub(crate) clock: crate::clock::Clock,
     pub(crate) sampler: Sampler,
     pub(crate) limits: SpanLimits,
     pub(crate) scope: InstrumentationScope,
@@ -120,6 +121,7 @@ impl ProviderBuilder {
         crate::span::error::install_panic_hook();
         let resource = self.resource().clone();
         let inner = Box::leak(Box::new(ProviderInner {
+            clock: crate::clock::Clock::new(),
             sampler: self.sampler,
             limits: self.limits,
             scope: InstrumentationScope::builder("traced").with_version(env!("CARGO_PKG_VERSION")).build(),
@@ -132,6 +134,9 @@ impl ProviderBuilder {
 }
 
 static ANY_INSTALLED: AtomicBool = AtomicBool::new(false);
+/// Whether a thread-scoped default was ever set: until then the per-thread
+/// lookup is skipped.
+static ANY_SCOPED: AtomicBool = AtomicBool::new(false);
 static GLOBAL: AtomicPtr<ProviderInner> = AtomicPtr::new(ptr::null_mut());
 
 thread_local! {
@@ -153,8 +158,10 @@ pub(crate) fn resolve(cx: &Context) -> Option<(&'static ProviderInner, bool)> {
     if let Some(p) = cx.get::<ScopedProvider>() {
         return Some((p.0, false));
     }
-    if let Some(p) = SCOPED.with(Cell::get) {
-        return Some((p, true));
+    if ANY_SCOPED.load(Ordering::Relaxed) {
+        if let Some(p) = SCOPED.with(Cell::get) {
+            return Some((p, true));
+        }
     }
     global().map(|p| (p, false))
 }
@@ -198,6 +205,7 @@ impl Provider {
     /// drops. Spans started under it carry it to their children on any
     /// thread. Used by tests to capture spans without touching the global.
     pub fn set_default(&self) -> DefaultGuard {
+        ANY_SCOPED.store(true, Ordering::Release);
         ANY_INSTALLED.store(true, Ordering::Release);
         let previous = SCOPED.with(|s| s.replace(Some(self.inner)));
         DefaultGuard { previous, _not_send: PhantomData }

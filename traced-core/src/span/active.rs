@@ -14,7 +14,6 @@ use crate::provider::{resolve, ProviderInner, ScopedProvider};
 use crate::sampler::{Decision, SampleInput, Sampler};
 use opentelemetry::trace::{Link, SpanContext, SpanId, Status, TraceContextExt, TraceState};
 use opentelemetry::{Context, KeyValue};
-use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
 use std::borrow::Cow;
 use std::time::SystemTime;
 
@@ -138,10 +137,17 @@ impl ActiveSpan {
 
     /// The span's context (invalid when no span was created).
     pub fn span_context(&self) -> SpanContext {
-        match (&self.cx, self.provider) {
-            (Some(cx), Some(_)) => cx.span().span_context().clone(),
+        match (&self.record, &self.cx, self.provider) {
+            (Some(r), _, _) => r.span_context.clone(),
+            (None, Some(cx), Some(_)) => cx.span().span_context().clone(),
             _ => SpanContext::empty_context(),
         }
+    }
+
+    /// Gives the context away (to attach it) when nothing else needs it.
+    #[inline]
+    pub(crate) fn take_context(&mut self) -> Option<Context> {
+        self.cx.take()
     }
 
     /// True while this handle records a span.
@@ -206,7 +212,7 @@ impl ActiveSpan {
     pub fn end(&mut self) {
         if let (Some(mut record), Some(provider)) = (self.record.take(), self.provider) {
             collect_pending(&mut record);
-            record.end = SystemTime::now();
+            record.end = minstant::Instant::now();
             provider.dispatch(FinishedSpan::traced(record));
         }
     }
@@ -303,7 +309,7 @@ where
     if decision == Decision::Drop {
         return Some((cx, None, provider));
     }
-    let start_time = SystemTime::now();
+    let start_time = minstant::Instant::now();
     if let Some((fill_attributes, fill_links)) = fill.take() {
         attributes.reserve_exact(start.attribute_capacity);
         fill_attributes(&mut attributes);
@@ -318,18 +324,15 @@ where
     let mut record = SpanRecord {
         span_context,
         parent_span_id: if has_parent { parent.span_id() } else { SpanId::INVALID },
-        parent_is_remote: has_parent && parent.is_remote(),
-        kind: start.kind,
         name: start.name,
+        attributes,
         start: start_time,
         end: start_time,
-        attributes,
+        provider,
+        extras: None,
         dropped_attributes,
-        events: SpanEvents::default(),
-        links: SpanLinks::default(),
-        status: Status::Unset,
-        scope: &provider.scope,
-        limits,
+        parent_is_remote: has_parent && parent.is_remote(),
+        kind: start.kind,
     };
     for link in links {
         record.add_link(link.span_context, link.attributes);

@@ -3,7 +3,7 @@
 use super::active::ActiveSpan;
 use super::current::RunningMark;
 use opentelemetry::trace::TraceContextExt;
-use opentelemetry::ContextGuard;
+use opentelemetry::{Context, ContextGuard};
 
 /// Keeps a span current until dropped, then ends it (recording a panic if the
 /// scope is unwinding) and restores the previous context.
@@ -20,12 +20,13 @@ pub struct SpanGuard {
 impl SpanGuard {
     /// Makes `span` current.
     #[inline]
-    pub fn enter(span: ActiveSpan) -> Self {
-        let attached = span.context().map(|cx| cx.clone().attach());
+    pub fn enter(mut span: ActiveSpan) -> Self {
         let running = match (span.is_recording(), span.context()) {
             (true, Some(cx)) => Some(RunningMark::push(cx.span().span_context().span_id())),
             _ => None,
         };
+        // The guard keeps the context on the stack; the span needs no copy.
+        let attached = span.take_context().map(Context::attach);
         SpanGuard { span, _running: running, _attached: attached }
     }
 

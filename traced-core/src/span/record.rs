@@ -4,37 +4,54 @@
 
 use super::callsite::Kind;
 use crate::limits::{truncate_value, SpanLimits};
+use crate::provider::ProviderInner;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status};
-use opentelemetry::{InstrumentationScope, KeyValue};
+use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-/// A recording span's data; lives inline in its [`super::ActiveSpan`].
+/// A recording span's data; lives inline in its [`super::ActiveSpan`] and
+/// moves into the export buffer when it ends, so it is kept small: times are
+/// raw clock readings (converted in the export thread), and what most spans
+/// never have (events, links, a status) sits behind one lazily made box.
 #[derive(Debug)]
 pub(crate) struct SpanRecord {
     pub(crate) span_context: SpanContext,
     pub(crate) parent_span_id: SpanId,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) start: minstant::Instant,
+    pub(crate) end: minstant::Instant,
+    pub(crate) provider: &'static ProviderInner,
+    pub(crate) extras: Option<Box<Extras>>,
+    pub(crate) dropped_attributes: u32,
     pub(crate) parent_is_remote: bool,
     pub(crate) kind: Kind,
-    pub(crate) name: Cow<'static, str>,
-    pub(crate) start: SystemTime,
-    pub(crate) end: SystemTime,
-    pub(crate) attributes: Vec<KeyValue>,
-    pub(crate) dropped_attributes: u32,
-    pub(crate) events: SpanEvents,
-    pub(crate) links: SpanLinks,
-    pub(crate) status: Status,
-    pub(crate) scope: &'static InstrumentationScope,
-    pub(crate) limits: &'static SpanLimits,
+}
+
+/// The rarely used parts of a span.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
+    events: SpanEvents,
+    links: SpanLinks,
+    status: Status,
 }
 
 impl SpanRecord {
+    fn limits(&self) -> &'static SpanLimits {
+        &self.provider.limits
+    }
+
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
     /// Sets an attribute, replacing one with the same key, within the limit.
     pub(crate) fn set_attribute(&mut self, kv: KeyValue) {
         if let Some(existing) = self.attributes.iter_mut().find(|e| e.key == kv.key) {
             *existing = kv;
-        } else if self.attributes.len() < self.limits.attribute_count as usize {
+        } else if self.attributes.len() < self.limits().attribute_count as usize {
             self.attributes.push(kv);
         } else {
             self.dropped_attributes += 1;
@@ -42,57 +59,69 @@ impl SpanRecord {
     }
 
     pub(crate) fn add_event(&mut self, name: Cow<'static, str>, timestamp: SystemTime, mut attributes: Vec<KeyValue>) {
-        if self.events.events.len() >= self.limits.event_count as usize {
-            self.events.dropped_count += 1;
+        let limits = self.limits();
+        let events = &mut self.extras().events;
+        if events.events.len() >= limits.event_count as usize {
+            events.dropped_count += 1;
             return;
         }
-        let limit = self.limits.event_attribute_count as usize;
+        let limit = limits.event_attribute_count as usize;
         let dropped = attributes.len().saturating_sub(limit) as u32;
         attributes.truncate(limit);
-        self.events.events.push(Event::new(name, timestamp, attributes, dropped));
+        events.events.push(Event::new(name, timestamp, attributes, dropped));
     }
 
     pub(crate) fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
         if !span_context.is_valid() {
             return;
         }
-        if self.links.links.len() >= self.limits.link_count as usize {
-            self.links.dropped_count += 1;
+        let limits = self.limits();
+        let links = &mut self.extras().links;
+        if links.links.len() >= limits.link_count as usize {
+            links.dropped_count += 1;
             return;
         }
-        let limit = self.limits.link_attribute_count as usize;
+        let limit = limits.link_attribute_count as usize;
         let dropped = attributes.len().saturating_sub(limit) as u32;
         attributes.truncate(limit);
-        self.links.links.push(Link::new(span_context, attributes, dropped));
+        links.links.push(Link::new(span_context, attributes, dropped));
     }
 
     /// Ok is final; Error beats Unset (the API's ordering).
     pub(crate) fn set_status(&mut self, status: Status) {
-        if status > self.status {
-            self.status = status;
+        if status > Status::Unset {
+            let current = &mut self.extras().status;
+            if status > *current {
+                *current = status;
+            }
         }
     }
 
     fn into_span_data(mut self) -> SpanData {
-        if let Some(max) = self.limits.attribute_value_length {
+        let limits = self.limits();
+        if let Some(max) = limits.attribute_value_length {
             for kv in &mut self.attributes {
                 truncate_value(&mut kv.value, max as usize);
             }
         }
+        let clock = &self.provider.clock;
+        let start_time = clock.system_time(self.start);
+        let end_time = clock.system_time(self.end).max(start_time);
+        let Extras { events, links, status } = self.extras.map(|e| *e).unwrap_or_default();
         SpanData {
             span_context: self.span_context,
             parent_span_id: self.parent_span_id,
             parent_span_is_remote: self.parent_is_remote,
             span_kind: self.kind.to_span_kind(),
             name: self.name,
-            start_time: self.start,
-            end_time: self.end.max(self.start),
+            start_time,
+            end_time,
             attributes: self.attributes,
             dropped_attributes_count: self.dropped_attributes,
-            events: self.events,
-            links: self.links,
-            status: self.status,
-            instrumentation_scope: self.scope.clone(),
+            events,
+            links,
+            status,
+            instrumentation_scope: self.provider.scope.clone(),
         }
     }
 }
@@ -100,7 +129,8 @@ impl SpanRecord {
 #[derive(Debug)]
 enum Inner {
     Traced(SpanRecord),
-    Sdk(SpanData),
+    /// Rare (spans of the SDK bridge): boxed so the common case stays small.
+    Sdk(Box<SpanData>),
 }
 
 /// A span that has ended, on its way to the exporters: one recorded by
@@ -130,13 +160,28 @@ impl FinishedSpan {
     pub fn into_span_data(self) -> SpanData {
         match self.0 {
             Inner::Traced(r) => r.into_span_data(),
-            Inner::Sdk(d) => d,
+            Inner::Sdk(d) => *d,
         }
     }
 }
 
 impl From<SpanData> for FinishedSpan {
     fn from(data: SpanData) -> Self {
-        FinishedSpan(Inner::Sdk(data))
+        FinishedSpan(Inner::Sdk(Box::new(data)))
+    }
+}
+
+#[cfg(test)]
+mod size {
+    #[test]
+    fn print_sizes() {
+        eprintln!(
+            "SpanRecord {} FinishedSpan {} ActiveSpan {} SpanData {} SpanContext {}",
+            std::mem::size_of::<super::SpanRecord>(),
+            std::mem::size_of::<super::FinishedSpan>(),
+            std::mem::size_of::<crate::span::ActiveSpan>(),
+            std::mem::size_of::<super::SpanData>(),
+            std::mem::size_of::<opentelemetry::trace::SpanContext>()
+        );
     }
 }
