@@ -2,7 +2,8 @@
 
 pub use crate::macro_support::*;
 pub use crate::span::{
-    ActiveSpan, Callsite, DebugValue, DisplayValue, Instrumented, Kind, SpanGuard, SpanStart, ToAttributeValue,
+    ActiveSpan, Attributes, Callsite, DebugValue, DisplayValue, Instrumented, Kind, SpanGuard, SpanStart,
+    ToAttributeValue,
 };
 pub use opentelemetry::trace::Link;
 pub use opentelemetry::{Key, KeyValue, Value};

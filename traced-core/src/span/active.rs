@@ -8,7 +8,7 @@
 use super::callsite::{Callsite, Kind};
 use super::current::collect_pending;
 use super::error::{record_panic, Failure};
-use super::record::{FinishedSpan, SpanRecord};
+use super::record::{Attributes, FinishedSpan, SpanRecord};
 use crate::ids::{new_span_id, new_trace_id, RANDOM_FLAG};
 use crate::provider::{resolve, ProviderInner, ScopedProvider};
 use crate::sampler::{Decision, SampleInput, Sampler};
@@ -65,7 +65,7 @@ impl ActiveSpan {
         callsite: &'static Callsite,
         name: &'static str,
         attribute_capacity: usize,
-        attributes: impl FnOnce(&mut Vec<KeyValue>),
+        attributes: impl FnOnce(&mut Attributes),
         links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
         Self::start_with(SpanStart {
@@ -87,7 +87,7 @@ impl ActiveSpan {
         callsite: &'static Callsite,
         name: &'static str,
         attribute_capacity: usize,
-        attributes: impl FnOnce(&mut Vec<KeyValue>),
+        attributes: impl FnOnce(&mut Attributes),
         links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
         let span = Self::start_with(SpanStart {
@@ -109,7 +109,7 @@ impl ActiveSpan {
     #[inline]
     pub fn start_with<A, L>(start: SpanStart<'_, A, L>) -> Self
     where
-        A: FnOnce(&mut Vec<KeyValue>),
+        A: FnOnce(&mut Attributes),
         L: FnOnce() -> Vec<Link>,
     {
         let started = match start.parent {
@@ -240,7 +240,7 @@ type Started = (Context, Option<SpanRecord>, &'static ProviderInner);
 #[inline]
 fn new_span<A, L>(parent_cx: &Context, start: SpanStart<'_, A, L>) -> Option<Started>
 where
-    A: FnOnce(&mut Vec<KeyValue>),
+    A: FnOnce(&mut Attributes),
     L: FnOnce() -> Vec<Link>,
 {
     let (provider, scoped) = resolve(parent_cx)?;
@@ -257,7 +257,7 @@ where
     let trace_id = if has_parent { parent.trace_id() } else { new_trace_id() };
 
     let kind = start.kind.to_span_kind();
-    let mut attributes = Vec::new();
+    let mut attributes = Attributes::new();
     let mut links = Vec::new();
     let mut fill = Some((start.attributes, start.links));
     let (decision, extra) = if has_parent && follows_parent {
@@ -267,7 +267,6 @@ where
         if matches!(provider.sampler, Sampler::Custom(_)) {
             // A custom sampler may look at attributes and links.
             if let Some((fill_attributes, fill_links)) = fill.take() {
-                attributes.reserve_exact(start.attribute_capacity);
                 fill_attributes(&mut attributes);
                 links = fill_links();
             }
@@ -311,7 +310,8 @@ where
     }
     let start_time = minstant::Instant::now();
     if let Some((fill_attributes, fill_links)) = fill.take() {
-        attributes.reserve_exact(start.attribute_capacity);
+        // Within the inline capacity this reserves nothing.
+        attributes.reserve(start.attribute_capacity);
         fill_attributes(&mut attributes);
         links = fill_links();
     }

@@ -15,5 +15,5 @@ pub use current::{current_span, CurrentSpan};
 pub use error::EXCEPTION_SOURCE_CHAIN;
 pub use guard::SpanGuard;
 pub use instrumented::{Instrumented, CANCELLED};
-pub use record::FinishedSpan;
+pub use record::{Attributes, FinishedSpan};
 pub use value::{DebugValue, DisplayValue, ToAttributeValue};

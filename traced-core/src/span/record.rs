@@ -11,6 +11,10 @@ use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use std::borrow::Cow;
 use std::time::SystemTime;
 
+/// A span's attributes: the first two inline, so most spans allocate nothing
+/// for them on the thread that records them.
+pub type Attributes = smallvec::SmallVec<[KeyValue; 2]>;
+
 /// A recording span's data; lives inline in its [`super::ActiveSpan`] and
 /// moves into the export buffer when it ends, so it is kept small: times are
 /// raw clock readings (converted in the export thread), and what most spans
@@ -20,7 +24,7 @@ pub(crate) struct SpanRecord {
     pub(crate) span_context: SpanContext,
     pub(crate) parent_span_id: SpanId,
     pub(crate) name: Cow<'static, str>,
-    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) attributes: Attributes,
     pub(crate) start: minstant::Instant,
     pub(crate) end: minstant::Instant,
     pub(crate) provider: &'static ProviderInner,
@@ -116,7 +120,7 @@ impl SpanRecord {
             name: self.name,
             start_time,
             end_time,
-            attributes: self.attributes,
+            attributes: self.attributes.into_vec(),
             dropped_attributes_count: self.dropped_attributes,
             events,
             links,

@@ -38,9 +38,9 @@ pub(crate) fn attributes(plan: &Plan<'_>) -> (usize, TokenStream) {
     }
     let count = pushes.len();
     let closure = if pushes.is_empty() {
-        quote!(|_: &mut ::std::vec::Vec<#k::__private::KeyValue>| {})
+        quote!(|_: &mut #k::__private::Attributes| {})
     } else {
-        quote!(|__traced_attrs: &mut ::std::vec::Vec<#k::__private::KeyValue>| { #(#pushes)* })
+        quote!(|__traced_attrs: &mut #k::__private::Attributes| { #(#pushes)* })
     };
     (count, closure)
 }

@@ -17,7 +17,7 @@ impl<'a> UserService<'a> {
             &__TRACED_CALLSITE,
             __TRACED_CALLSITE.name(),
             0usize,
-            |_: &mut ::std::vec::Vec<::traced::__private::KeyValue>| {},
+            |_: &mut ::traced::__private::Attributes| {},
             ::std::vec::Vec::new,
         );
         ::traced::__private::Instrumented::new(

@@ -7,7 +7,7 @@ fn fetch(&self) -> impl std::future::Future<Output = u32> + '_ {
         &__TRACED_CALLSITE,
         __TRACED_CALLSITE.name_for(::core::any::type_name::<Self>()),
         0usize,
-        |_: &mut ::std::vec::Vec<::traced::__private::KeyValue>| {},
+        |_: &mut ::traced::__private::Attributes| {},
         ::std::vec::Vec::new,
     );
     let __traced_future = {

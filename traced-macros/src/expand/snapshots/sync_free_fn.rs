@@ -9,7 +9,7 @@ pub fn find(user_id: u64, name: &str) -> Option<String> {
             &__TRACED_CALLSITE,
             __TRACED_CALLSITE.name(),
             3usize,
-            |__traced_attrs: &mut ::std::vec::Vec<::traced::__private::KeyValue>| {
+            |__traced_attrs: &mut ::traced::__private::Attributes| {
                 __traced_attrs
                     .push(
                         ::traced::__private::KeyValue::new(

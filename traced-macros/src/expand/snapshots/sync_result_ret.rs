@@ -8,7 +8,7 @@ fn load(id: u32) -> Result<u32, std::io::Error> {
             &__TRACED_CALLSITE,
             __TRACED_CALLSITE.name(),
             1usize,
-            |__traced_attrs: &mut ::std::vec::Vec<::traced::__private::KeyValue>| {
+            |__traced_attrs: &mut ::traced::__private::Attributes| {
                 __traced_attrs
                     .push(
                         ::traced::__private::KeyValue::new(
