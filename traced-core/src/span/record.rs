@@ -130,6 +130,8 @@ impl SpanRecord {
     }
 }
 
+// The large variant is the common one, by design; the rare one is boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Inner {
     Traced(SpanRecord),
