@@ -71,6 +71,24 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    let mut g = c.benchmark_group("unsampled_parent");
+    let unsampled = opentelemetry::trace::SpanContext::new(
+        opentelemetry::trace::TraceId::from(1u128),
+        opentelemetry::trace::SpanId::from(1u64),
+        opentelemetry::trace::TraceFlags::default(),
+        true,
+        Default::default(),
+    );
+    let _cx = Context::new().with_remote_span_context(unsampled).attach();
+    g.bench_function("plain", |b| b.iter(|| work(7)));
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            let _g = SpanGuard::enter(ActiveSpan::start(&SITE, SITE.name(), 1, |a| a.push(KeyValue::new("n", 7i64)), Vec::new));
+            work(7)
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -27,20 +27,27 @@ impl Clock {
         Clock { anchor: RwLock::new((minstant::Instant::now(), minstant::Anchor::new())) }
     }
 
-    /// Wall-clock time of a reading taken with `minstant::Instant::now()`.
-    pub(crate) fn system_time(&self, at: minstant::Instant) -> SystemTime {
-        // Staleness is judged from the reading itself: no clock call per span.
-        let stale = self.anchor.read().map(|a| at > a.0 && at.duration_since(a.0) > REFRESH).unwrap_or(false);
-        if stale {
-            if let Ok(mut a) = self.anchor.write() {
-                *a = (minstant::Instant::now(), minstant::Anchor::new());
-            }
-        }
-        let nanos = match self.anchor.read() {
-            Ok(a) => at.as_unix_nanos(&a.1),
-            Err(_) => at.as_unix_nanos(&minstant::Anchor::new()),
+    /// The current anchor, refreshed when older than a minute (judged from a
+    /// counter reading: no clock call).
+    pub(crate) fn anchor(&self) -> minstant::Anchor {
+        let now = minstant::Instant::now();
+        let (taken, anchor) = match self.anchor.read() {
+            Ok(a) => *a,
+            Err(_) => return minstant::Anchor::new(),
         };
-        UNIX_EPOCH + Duration::from_nanos(nanos)
+        if now > taken && now.duration_since(taken) > REFRESH {
+            let fresh = (now, minstant::Anchor::new());
+            if let Ok(mut a) = self.anchor.write() {
+                *a = fresh;
+            }
+            return fresh.1;
+        }
+        anchor
+    }
+
+    /// Wall-clock time of a reading taken with `minstant::Instant::now()`.
+    pub(crate) fn system_time(at: minstant::Instant, anchor: &minstant::Anchor) -> SystemTime {
+        UNIX_EPOCH + Duration::from_nanos(at.as_unix_nanos(anchor))
     }
 }
 
@@ -54,7 +61,7 @@ mod tests {
         let before = SystemTime::now();
         let reading = minstant::Instant::now();
         let after = SystemTime::now();
-        let t = clock.system_time(reading);
+        let t = Clock::system_time(reading, &clock.anchor());
         let slack = Duration::from_millis(5);
         assert!(t + slack >= before && t <= after + slack, "{t:?} not within [{before:?}, {after:?}]");
     }

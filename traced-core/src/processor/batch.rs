@@ -10,7 +10,7 @@
 use super::{ExportStats, ExporterBox, Processor};
 use crate::diagnostics;
 use crate::error::LifecycleError;
-use crate::span::FinishedSpan;
+use crate::span::{Buffered, FinishedSpan};
 use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
 use std::cell::RefCell;
@@ -48,8 +48,8 @@ impl Default for BatchConfig {
 /// export thread hands back, so buffers are reused instead of reallocated.
 #[derive(Debug, Default)]
 struct ThreadBuffer {
-    spans: Mutex<Vec<FinishedSpan>>,
-    spare: Mutex<Vec<FinishedSpan>>,
+    spans: Mutex<Vec<Buffered>>,
+    spare: Mutex<Vec<Buffered>>,
 }
 
 #[derive(Debug)]
@@ -155,7 +155,7 @@ impl Processor for BatchProcessor {
             if spans.len() >= shared.config.max_queue_size {
                 return None;
             }
-            spans.push(span);
+            spans.push(span.into_buffered());
             Some(spans.len())
         });
         match len {
@@ -270,9 +270,10 @@ impl Worker {
         let batch_size = self.shared.config.max_export_batch_size;
         let mut result = Ok(());
         let mut batch: Vec<SpanData> = Vec::with_capacity(batch_size);
+        let mut anchor = None;
         for (buf, mut spans) in drained {
             for span in spans.drain(..) {
-                batch.push(span.into_span_data());
+                batch.push(span.into_span_data_cached(&mut anchor));
                 if batch.len() >= batch_size {
                     if let Err(e) = self.export_batch(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))) {
                         result = Err(e);

@@ -47,8 +47,10 @@ pub struct SpanStart<'a, A, L> {
 pub struct ActiveSpan {
     /// The context this span runs in (its own, or a parent's that it carries).
     cx: Option<Context>,
-    /// The recording, while the span is recorded and not yet ended.
-    record: Option<SpanRecord>,
+    /// The recording, while the span is recorded and not yet ended. Boxed:
+    /// the handle moves through several frames, and a large inline record
+    /// would be copied each time (unrecorded spans would pay for it too).
+    record: Option<Box<SpanRecord>>,
     provider: Option<&'static ProviderInner>,
 }
 
@@ -233,7 +235,7 @@ impl Drop for ActiveSpan {
     }
 }
 
-type Started = (Context, Option<SpanRecord>, &'static ProviderInner);
+type Started = (Context, Option<Box<SpanRecord>>, &'static ProviderInner);
 
 /// The context (and, when recorded, the record) of a new span under
 /// `parent`, or `None` when no span is made.
@@ -321,7 +323,7 @@ where
     let limits = &provider.limits;
     let dropped_attributes = attributes.len().saturating_sub(limits.attribute_count as usize) as u32;
     attributes.truncate(limits.attribute_count as usize);
-    let mut record = SpanRecord {
+    let mut record = Box::new(SpanRecord {
         span_context,
         parent_span_id: if has_parent { parent.span_id() } else { SpanId::INVALID },
         name: start.name,
@@ -333,7 +335,7 @@ where
         dropped_attributes,
         parent_is_remote: has_parent && parent.is_remote(),
         kind: start.kind,
-    };
+    });
     for link in links {
         record.add_link(link.span_context, link.attributes);
     }

@@ -16,4 +16,5 @@ pub use error::EXCEPTION_SOURCE_CHAIN;
 pub use guard::SpanGuard;
 pub use instrumented::{Instrumented, CANCELLED};
 pub use record::{Attributes, FinishedSpan};
+pub(crate) use record::Buffered;
 pub use value::{DebugValue, DisplayValue, ToAttributeValue};

@@ -3,6 +3,7 @@
 //! thread, not on the thread that ended the span.
 
 use super::callsite::Kind;
+use crate::clock::Clock;
 use crate::limits::{truncate_value, SpanLimits};
 use crate::provider::ProviderInner;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status};
@@ -101,16 +102,15 @@ impl SpanRecord {
         }
     }
 
-    fn into_span_data(mut self) -> SpanData {
+    fn into_span_data(mut self, anchor: &minstant::Anchor) -> SpanData {
         let limits = self.limits();
         if let Some(max) = limits.attribute_value_length {
             for kv in &mut self.attributes {
                 truncate_value(&mut kv.value, max as usize);
             }
         }
-        let clock = &self.provider.clock;
-        let start_time = clock.system_time(self.start);
-        let end_time = clock.system_time(self.end).max(start_time);
+        let start_time = Clock::system_time(self.start, anchor);
+        let end_time = Clock::system_time(self.end, anchor).max(start_time);
         let Extras { events, links, status } = self.extras.map(|e| *e).unwrap_or_default();
         SpanData {
             span_context: self.span_context,
@@ -130,22 +130,32 @@ impl SpanRecord {
     }
 }
 
-// The large variant is the common one, by design; the rare one is boxed.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-enum Inner {
-    Traced(SpanRecord),
-    /// Rare (spans of the SDK bridge): boxed so the common case stays small.
-    Sdk(Box<SpanData>),
-}
-
 /// A span that has ended, on its way to the exporters: one recorded by
 /// `traced`, or one made through the `opentelemetry_sdk` tracer bridge.
+/// Two words wide, so handing it to processors copies nothing large.
 #[derive(Debug)]
 pub struct FinishedSpan(Inner);
 
+#[derive(Debug)]
+enum Inner {
+    Traced(Box<SpanRecord>),
+    Sdk(Box<SpanData>),
+}
+
+/// A finished span as a batch buffer keeps it: the record itself, so the
+/// box is freed by the thread that made it (a free on the export thread
+/// would send every next allocation of the recording thread down the
+/// allocator's slow path).
+// The large variant is the common one, by design; the rare one is boxed.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(crate) enum Buffered {
+    Traced(SpanRecord),
+    Sdk(Box<SpanData>),
+}
+
 impl FinishedSpan {
-    pub(crate) fn traced(record: SpanRecord) -> Self {
+    pub(crate) fn traced(record: Box<SpanRecord>) -> Self {
         FinishedSpan(Inner::Traced(record))
     }
 
@@ -165,8 +175,40 @@ impl FinishedSpan {
     /// The exporters' form.
     pub fn into_span_data(self) -> SpanData {
         match self.0 {
-            Inner::Traced(r) => r.into_span_data(),
+            Inner::Traced(r) => {
+                let anchor = r.provider.clock.anchor();
+                r.into_span_data(&anchor)
+            }
             Inner::Sdk(d) => *d,
+        }
+    }
+
+    pub(crate) fn into_buffered(self) -> Buffered {
+        match self.0 {
+            Inner::Traced(r) => Buffered::Traced(*r),
+            Inner::Sdk(d) => Buffered::Sdk(d),
+        }
+    }
+}
+
+impl Buffered {
+    /// The exporters' form, converting many spans with one clock anchor
+    /// (`cache` keeps it per provider).
+    pub(crate) fn into_span_data_cached(self, cache: &mut Option<(*const ProviderInner, minstant::Anchor)>) -> SpanData {
+        match self {
+            Buffered::Traced(r) => {
+                let key: *const ProviderInner = r.provider;
+                let anchor = match cache {
+                    Some((p, a)) if std::ptr::eq(*p, key) => *a,
+                    _ => {
+                        let a = r.provider.clock.anchor();
+                        *cache = Some((key, a));
+                        a
+                    }
+                };
+                r.into_span_data(&anchor)
+            }
+            Buffered::Sdk(d) => *d,
         }
     }
 }

@@ -1,0 +1,423 @@
+//! `#[traced]` side by side with what users would use instead, in one run on
+//! the same work: a function called 1000 times per iteration under an active
+//! sampled parent, every span handed to a batch processor whose exporter
+//! counts and discards. After each scenario the exported count is checked
+//! against the spans created, so dropping never looks fast.
+//!
+//! `cargo bench --features test-util --bench peers`, then
+//! `python3 benches/report.py` for the table (see BENCHMARKS.md).
+#![allow(missing_docs)]
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use opentelemetry::trace::{TraceContextExt, Tracer, TracerProvider as _};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tracing_subscriber::layer::SubscriberExt;
+
+const CALLS: u64 = 1000;
+const QUEUE: usize = 1 << 20;
+
+/// Counts exported spans and drops them.
+#[derive(Debug, Clone, Default)]
+struct Counting(Arc<AtomicU64>);
+
+impl SpanExporter for Counting {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+impl fastrace::collector::Reporter for Counting {
+    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
+        self.0.fetch_add(spans.len() as u64, Ordering::Relaxed);
+    }
+}
+
+impl Counting {
+    fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+fn sdk_provider(exporter: Counting) -> SdkTracerProvider {
+    let config = BatchConfigBuilder::default().with_max_queue_size(QUEUE).with_max_export_batch_size(512).build();
+    SdkTracerProvider::builder()
+        .with_span_processor(BatchSpanProcessor::builder(exporter).with_batch_config(config).build())
+        .build()
+}
+
+// ---- the work, once per peer ------------------------------------------------
+
+#[inline(never)]
+fn plain(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[traced::traced(fields(n = n))]
+fn traced_one(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[traced::traced(fields(n = n, user.id = 42u64, db.table = "users", cached = true))]
+fn traced_four(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[traced::traced(enabled = false)]
+fn traced_compiled_out(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[traced::traced]
+fn traced_err(n: u64) -> Result<u64, std::io::Error> {
+    if black_box(n) < u64::MAX {
+        return Err(std::io::Error::other("boom"));
+    }
+    Ok(n)
+}
+
+#[traced::traced]
+fn traced_depth3(n: u64) -> u64 {
+    traced_depth2(n)
+}
+#[traced::traced]
+fn traced_depth2(n: u64) -> u64 {
+    traced_depth1(n)
+}
+#[traced::traced]
+fn traced_depth1(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[traced::traced(fields(n = n))]
+async fn traced_async(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[tracing::instrument(fields(n = n), skip_all)]
+fn tracing_one(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[tracing::instrument(fields(n = n, user.id = 42u64, db.table = "users", cached = true), skip_all)]
+fn tracing_four(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[tracing::instrument(fields(n = n), skip_all)]
+async fn tracing_async(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[fastrace::trace]
+fn fastrace_bare(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[fastrace::trace(properties = { "n": "{n}" })]
+fn fastrace_one(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[fastrace::trace(properties = { "n": "{n}", "user.id": "42", "db.table": "users", "cached": "true" })]
+fn fastrace_four(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[fastrace::trace(properties = { "n": "{n}" })]
+async fn fastrace_async(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+fn sdk_one(tracer: &opentelemetry_sdk::trace::SdkTracer, n: u64) -> u64 {
+    tracer.in_span("bench.sdk_one", |cx| {
+        cx.span().set_attribute(KeyValue::new("n", n as i64));
+        black_box(n).wrapping_mul(31)
+    })
+}
+
+fn sdk_four(tracer: &opentelemetry_sdk::trace::SdkTracer, n: u64) -> u64 {
+    tracer.in_span("bench.sdk_four", |cx| {
+        let span = cx.span();
+        span.set_attribute(KeyValue::new("n", n as i64));
+        span.set_attribute(KeyValue::new("user.id", 42i64));
+        span.set_attribute(KeyValue::new("db.table", "users"));
+        span.set_attribute(KeyValue::new("cached", true));
+        black_box(n).wrapping_mul(31)
+    })
+}
+
+// ---- harness ----------------------------------------------------------------
+
+/// Polls a future that is ready at once (no runtime needed).
+fn poll_once<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => unreachable!("the benchmark futures are always ready"),
+    }
+}
+
+struct Peers {
+    traced: Counting,
+    _traced_guard: traced::ShutdownGuard,
+    sdk: Counting,
+    sdk_provider: SdkTracerProvider,
+    tracing: Counting,
+    tracing_provider: SdkTracerProvider,
+    tracing_dispatch: tracing::Dispatch,
+    fastrace: Counting,
+}
+
+static PEERS: OnceLock<Peers> = OnceLock::new();
+static CREATED: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+const TRACED: usize = 0;
+const SDK: usize = 1;
+const TRACING: usize = 2;
+const FASTRACE: usize = 3;
+
+fn peers() -> &'static Peers {
+    PEERS.get_or_init(|| {
+        let traced = Counting::default();
+        let guard = traced::builder()
+            .env(traced::config::EnvConfig::default())
+            .with_exporter(traced.clone())
+            .batch(traced::BatchConfig { max_queue_size: QUEUE, ..traced::BatchConfig::default() })
+            .install()
+            .expect("traced");
+        let sdk = Counting::default();
+        let sdk_provider = sdk_provider(sdk.clone());
+        let tracing = Counting::default();
+        let tracing_provider = sdk_provider_for_tracing(tracing.clone());
+        let layer = tracing_opentelemetry::layer().with_tracer(tracing_provider.tracer("bench"));
+        let tracing_dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+        let fastrace = Counting::default();
+        fastrace::set_reporter(fastrace.clone(), fastrace::collector::Config::default());
+        Peers { traced, _traced_guard: guard, sdk, sdk_provider, tracing, tracing_provider, tracing_dispatch, fastrace }
+    })
+}
+
+fn sdk_provider_for_tracing(exporter: Counting) -> SdkTracerProvider {
+    sdk_provider(exporter)
+}
+
+/// Runs `calls` under a sampled parent of each peer's own kind.
+fn under_traced_parent(mut calls: impl FnMut()) {
+    #[traced::traced(name = "bench.parent")]
+    fn parent(calls: &mut dyn FnMut()) {
+        calls()
+    }
+    parent(&mut calls);
+    CREATED[TRACED].fetch_add(1, Ordering::Relaxed);
+}
+
+fn under_sdk_parent(tracer: &opentelemetry_sdk::trace::SdkTracer, mut calls: impl FnMut()) {
+    let cx = Context::current_with_span(tracer.start("bench.parent"));
+    let guard = cx.attach();
+    calls();
+    drop(guard);
+    CREATED[SDK].fetch_add(1, Ordering::Relaxed);
+}
+
+fn under_tracing_parent(mut calls: impl FnMut()) {
+    tracing::dispatcher::with_default(&peers().tracing_dispatch, || {
+        let _parent = tracing::info_span!("bench.parent").entered();
+        calls();
+    });
+    CREATED[TRACING].fetch_add(1, Ordering::Relaxed);
+}
+
+fn under_fastrace_parent(mut calls: impl FnMut()) {
+    let root = fastrace::Span::root("bench.parent", fastrace::collector::SpanContext::random());
+    {
+        let _g = root.set_local_parent();
+        calls();
+    }
+    drop(root);
+    CREATED[FASTRACE].fetch_add(1, Ordering::Relaxed);
+}
+
+fn count(peer: usize, spans_per_call: u64) {
+    CREATED[peer].fetch_add(CALLS * spans_per_call, Ordering::Relaxed);
+}
+
+macro_rules! calls {
+    ($f:expr) => {
+        || {
+            for i in 0..CALLS {
+                black_box($f(i));
+            }
+        }
+    };
+}
+
+fn sampled_one_attribute(c: &mut Criterion) {
+    let p = peers();
+    let tracer = p.sdk_provider.tracer("bench");
+    let mut g = c.benchmark_group("sampled sync, one int attribute");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("plain", |b| b.iter(calls!(plain)));
+    g.bench_function("opentelemetry_sdk in_span", |b| {
+        b.iter(|| {
+            under_sdk_parent(&tracer, calls!(|i| sdk_one(&tracer, i)));
+            count(SDK, 1)
+        })
+    });
+    g.bench_function("tracing + tracing-opentelemetry", |b| {
+        b.iter(|| {
+            under_tracing_parent(calls!(tracing_one));
+            count(TRACING, 1)
+        })
+    });
+    g.bench_function("fastrace, no property", |b| {
+        b.iter(|| {
+            under_fastrace_parent(calls!(fastrace_bare));
+            count(FASTRACE, 1)
+        })
+    });
+    g.bench_function("fastrace, one property", |b| {
+        b.iter(|| {
+            under_fastrace_parent(calls!(fastrace_one));
+            count(FASTRACE, 1)
+        })
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            under_traced_parent(calls!(traced_one));
+            count(TRACED, 1)
+        })
+    });
+    g.finish();
+}
+
+fn sampled_four_attributes(c: &mut Criterion) {
+    let p = peers();
+    let tracer = p.sdk_provider.tracer("bench");
+    let mut g = c.benchmark_group("sampled sync, four attributes");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("opentelemetry_sdk in_span", |b| {
+        b.iter(|| {
+            under_sdk_parent(&tracer, calls!(|i| sdk_four(&tracer, i)));
+            count(SDK, 1)
+        })
+    });
+    g.bench_function("tracing + tracing-opentelemetry", |b| {
+        b.iter(|| {
+            under_tracing_parent(calls!(tracing_four));
+            count(TRACING, 1)
+        })
+    });
+    g.bench_function("fastrace", |b| {
+        b.iter(|| {
+            under_fastrace_parent(calls!(fastrace_four));
+            count(FASTRACE, 1)
+        })
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            under_traced_parent(calls!(traced_four));
+            count(TRACED, 1)
+        })
+    });
+    g.finish();
+}
+
+fn async_one_poll(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sampled async, one poll");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("tracing + tracing-opentelemetry", |b| {
+        b.iter(|| {
+            under_tracing_parent(calls!(|i| poll_once(tracing_async(i))));
+            count(TRACING, 1)
+        })
+    });
+    g.bench_function("fastrace", |b| {
+        b.iter(|| {
+            under_fastrace_parent(calls!(|i| poll_once(fastrace_async(i))));
+            count(FASTRACE, 1)
+        })
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            under_traced_parent(calls!(|i| poll_once(traced_async(i))));
+            count(TRACED, 1)
+        })
+    });
+    g.finish();
+}
+
+fn traced_only_shapes(c: &mut Criterion) {
+    let mut g = c.benchmark_group("traced shapes");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function(BenchmarkId::new("error path", "traced"), |b| {
+        b.iter(|| {
+            under_traced_parent(calls!(traced_err));
+            count(TRACED, 1)
+        })
+    });
+    g.bench_function(BenchmarkId::new("nesting depth 3", "traced"), |b| {
+        b.iter(|| {
+            under_traced_parent(calls!(traced_depth3));
+            count(TRACED, 3)
+        })
+    });
+    g.bench_function(BenchmarkId::new("compiled out", "plain"), |b| b.iter(calls!(plain)));
+    g.bench_function(BenchmarkId::new("compiled out", "traced"), |b| b.iter(calls!(traced_compiled_out)));
+    g.finish();
+}
+
+fn unsampled_parent(c: &mut Criterion) {
+    let _ = peers();
+    let mut g = c.benchmark_group("child of an unsampled parent");
+    g.throughput(Throughput::Elements(CALLS));
+    let unsampled = opentelemetry::trace::SpanContext::new(
+        opentelemetry::trace::TraceId::from(1u128),
+        opentelemetry::trace::SpanId::from(1u64),
+        opentelemetry::trace::TraceFlags::default(),
+        true,
+        Default::default(),
+    );
+    let _cx = Context::new().with_remote_span_context(unsampled).attach();
+    g.bench_function("plain", |b| b.iter(calls!(plain)));
+    g.bench_function("traced", |b| b.iter(calls!(traced_one)));
+    g.finish();
+}
+
+fn verify(_: &mut Criterion) {
+    let p = peers();
+    let _ = p.sdk_provider.force_flush();
+    let _ = p.tracing_provider.force_flush();
+    fastrace::flush();
+    let _ = traced::Provider::current().map(|t| t.force_flush(Duration::from_secs(30)));
+    std::thread::sleep(Duration::from_millis(200));
+    for (name, peer, counter) in [
+        ("traced", TRACED, &p.traced),
+        ("opentelemetry_sdk", SDK, &p.sdk),
+        ("tracing-opentelemetry", TRACING, &p.tracing),
+        ("fastrace", FASTRACE, &p.fastrace),
+    ] {
+        let created = CREATED[peer].load(Ordering::Relaxed);
+        let exported = counter.get();
+        println!("export check: {name}: created {created}, exported {exported}");
+        assert_eq!(created, exported, "{name} lost spans: the figures above would flatter it");
+    }
+}
+
+criterion_group!(
+    benches,
+    sampled_one_attribute,
+    sampled_four_attributes,
+    async_one_poll,
+    traced_only_shapes,
+    unsampled_parent,
+    verify
+);
+criterion_main!(benches);
