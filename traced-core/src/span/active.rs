@@ -114,14 +114,23 @@ impl ActiveSpan {
         A: FnOnce(&mut Attributes),
         L: FnOnce() -> Vec<Link>,
     {
-        let started = match start.parent {
-            Some(parent) => new_span(parent, start),
-            None => Context::map_current(|parent| new_span(parent, start)),
-        };
-        match started {
-            Some((cx, record, provider)) => ActiveSpan { cx: Some(cx), record, provider: Some(provider) },
-            None => ActiveSpan::none(),
+        // Reject cheaply before anything is built or moved; with nothing
+        // installed, before even reading the current context.
+        if !crate::provider::any_installed() {
+            return ActiveSpan::none();
         }
+        let skip = start.skip_unsampled_child;
+        let checked = match start.parent {
+            Some(parent) => precheck(parent, skip),
+            None => Context::map_current(|parent| precheck(parent, skip)),
+        };
+        let Some((provider, scoped)) = checked else { return ActiveSpan::none() };
+        let started = match start.parent {
+            Some(parent) => create_span(parent, provider, scoped, start),
+            None => Context::map_current(|parent| create_span(parent, provider, scoped, start)),
+        };
+        let (cx, record) = started;
+        ActiveSpan { cx: Some(cx), record, provider: Some(provider) }
     }
 
     /// The context to make current while the span's work runs, if any.
@@ -235,27 +244,45 @@ impl Drop for ActiveSpan {
     }
 }
 
-type Started = (Context, Option<Box<SpanRecord>>, &'static ProviderInner);
+type Started = (Context, Option<Box<SpanRecord>>);
 
-/// The context (and, when recorded, the record) of a new span under
-/// `parent`, or `None` when no span is made.
+/// Whether a span would be made under `parent_cx`, and by which provider.
+/// `None` when nothing is installed, the provider is shut down, or (with
+/// `skip_unsampled_child`) the parent is unsampled under a parent-based
+/// sampler.
 #[inline]
-fn new_span<A, L>(parent_cx: &Context, start: SpanStart<'_, A, L>) -> Option<Started>
-where
-    A: FnOnce(&mut Attributes),
-    L: FnOnce() -> Vec<Link>,
-{
+fn precheck(parent_cx: &Context, skip_unsampled_child: bool) -> Option<(&'static ProviderInner, bool)> {
     let (provider, scoped) = resolve(parent_cx)?;
     if provider.is_shut_down() {
         return None;
     }
+    if skip_unsampled_child && provider.sampler.follows_parent() {
+        let span = parent_cx.span();
+        let parent = span.span_context();
+        if parent.is_valid() && !parent.is_sampled() {
+            return None;
+        }
+    }
+    Some((provider, scoped))
+}
+
+/// Makes the span (its context and, when recorded, its record). Kept out of
+/// line so the rejections in [`precheck`] stay a small function.
+#[inline(never)]
+fn create_span<A, L>(
+    parent_cx: &Context,
+    provider: &'static ProviderInner,
+    scoped: bool,
+    start: SpanStart<'_, A, L>,
+) -> Started
+where
+    A: FnOnce(&mut Attributes),
+    L: FnOnce() -> Vec<Link>,
+{
     let parent_span = parent_cx.span();
     let parent = parent_span.span_context();
     let has_parent = parent.is_valid();
     let follows_parent = provider.sampler.follows_parent();
-    if has_parent && follows_parent && !parent.is_sampled() && start.skip_unsampled_child {
-        return None;
-    }
     let trace_id = if has_parent { parent.trace_id() } else { new_trace_id() };
 
     let kind = start.kind.to_span_kind();
@@ -308,7 +335,7 @@ where
     let cx = parent_cx.with_remote_span_context(span_context.clone());
     let cx = if scoped { cx.with_value(ScopedProvider(provider)) } else { cx };
     if decision == Decision::Drop {
-        return Some((cx, None, provider));
+        return (cx, None);
     }
     let start_time = minstant::Instant::now();
     if let Some((fill_attributes, fill_links)) = fill.take() {
@@ -339,7 +366,7 @@ where
     for link in links {
         record.add_link(link.span_context, link.attributes);
     }
-    Some((cx, Some(record), provider))
+    (cx, Some(record))
 }
 
 // A span handle travels inside futures that cross threads.
