@@ -60,21 +60,25 @@ fn plain(n: u64) -> u64 {
 }
 
 #[traced::traced(fields(n = n))]
+#[inline(never)]
 fn traced_one(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[traced::traced(fields(n = n, user.id = 42u64, db.table = "users", cached = true))]
+#[inline(never)]
 fn traced_four(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[traced::traced(enabled = false)]
+#[inline(never)]
 fn traced_compiled_out(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[traced::traced]
+#[inline(never)]
 fn traced_err(n: u64) -> Result<u64, std::io::Error> {
     if black_box(n) < u64::MAX {
         return Err(std::io::Error::other("boom"));
@@ -83,54 +87,65 @@ fn traced_err(n: u64) -> Result<u64, std::io::Error> {
 }
 
 #[traced::traced]
+#[inline(never)]
 fn traced_depth3(n: u64) -> u64 {
     traced_depth2(n)
 }
 #[traced::traced]
+#[inline(never)]
 fn traced_depth2(n: u64) -> u64 {
     traced_depth1(n)
 }
 #[traced::traced]
+#[inline(never)]
 fn traced_depth1(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[traced::traced(fields(n = n))]
+#[inline(never)]
 async fn traced_async(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[tracing::instrument(fields(n = n), skip_all)]
+#[inline(never)]
 fn tracing_one(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[tracing::instrument(fields(n = n, user.id = 42u64, db.table = "users", cached = true), skip_all)]
+#[inline(never)]
 fn tracing_four(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[tracing::instrument(fields(n = n), skip_all)]
+#[inline(never)]
 async fn tracing_async(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[fastrace::trace]
+#[inline(never)]
 fn fastrace_bare(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[fastrace::trace(properties = { "n": "{n}" })]
+#[inline(never)]
 fn fastrace_one(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[fastrace::trace(properties = { "n": "{n}", "user.id": "42", "db.table": "users", "cached": "true" })]
+#[inline(never)]
 fn fastrace_four(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
 #[fastrace::trace(properties = { "n": "{n}" })]
+#[inline(never)]
 async fn fastrace_async(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
@@ -253,7 +268,7 @@ macro_rules! calls {
     ($f:expr) => {
         || {
             for i in 0..CALLS {
-                black_box($f(i));
+                let _ = black_box($f(i));
             }
         }
     };
