@@ -1,11 +1,13 @@
 //! Batching export off the hot path.
 //!
-//! Each thread that ends spans owns a small buffer (a mutex nobody else takes
-//! except the export thread when it collects), so ending a span is an
-//! uncontended lock and a `Vec::push`: threads never fight over one queue.
-//! The export thread wakes on the schedule delay, when a buffer reaches the
-//! export batch size, or on flush/shutdown, gathers every buffer and exports
-//! in batches. A full buffer drops the new span and counts it.
+//! Each thread that ends spans fills a chunk of its own (a mutex nobody else
+//! takes except the export thread on a flush or the schedule tick), so
+//! ending a span is an uncontended lock and a push: threads never fight over
+//! one queue. A full chunk (the export batch size) is handed to a shared
+//! queue in one step and the export thread woken; it exports chunk by chunk
+//! and hands the emptied chunks back for reuse, so memory stays bounded and
+//! nothing is reallocated per span. When the queue holds `max_queue_size`
+//! spans, new spans are dropped and counted.
 
 use super::{ExportStats, ExporterBox, Processor};
 use crate::diagnostics;
@@ -14,7 +16,8 @@ use crate::span::{Buffered, FinishedSpan};
 use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -27,7 +30,8 @@ pub struct BatchConfig {
     /// Longest one export may take (`OTEL_BSP_EXPORT_TIMEOUT`, 30 s).
     pub export_timeout: Duration,
     /// Spans held before new ones are dropped (`OTEL_BSP_MAX_QUEUE_SIZE`,
-    /// 2048). Held per ending thread, so no thread waits on another.
+    /// 2048), counted over the batches handed to the export thread; each
+    /// thread may hold one more batch it is still filling.
     pub max_queue_size: usize,
     /// Spans per export call (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, 512).
     pub max_export_batch_size: usize,
@@ -44,24 +48,53 @@ impl Default for BatchConfig {
     }
 }
 
-/// One thread's pending spans for one processor, and an empty vector the
-/// export thread hands back, so buffers are reused instead of reallocated.
+type Chunk = Vec<Buffered>;
+
+/// One thread's chunk being filled, for one processor.
 #[derive(Debug, Default)]
 struct ThreadBuffer {
-    spans: Mutex<Vec<Buffered>>,
-    spare: Mutex<Vec<Buffered>>,
+    current: Mutex<Chunk>,
 }
 
 #[derive(Debug)]
 struct Shared {
     config: BatchConfig,
+    /// Every thread's chunk being filled (the export thread takes partial
+    /// ones on the schedule tick, flush and shutdown).
     buffers: Mutex<Vec<Arc<ThreadBuffer>>>,
+    /// Full chunks waiting for export.
+    full: Mutex<VecDeque<Chunk>>,
+    /// Spans held in `full` (threads' chunks being filled are not counted:
+    /// each adds at most one batch).
+    queued: AtomicUsize,
+    /// Emptied chunks, kept for reuse.
+    spare: Mutex<Vec<Chunk>>,
     wake_pending: AtomicBool,
     shut_down: AtomicBool,
     exported: AtomicU64,
     dropped_queue_full: AtomicU64,
     failed: AtomicU64,
     dropped_after_shutdown: AtomicU64,
+}
+
+impl Shared {
+    fn fresh_chunk(&self) -> Chunk {
+        self.spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_else(|| Vec::with_capacity(self.config.max_export_batch_size))
+    }
+
+    fn recycle(&self, mut chunk: Chunk) {
+        chunk.clear();
+        if let Ok(mut spare) = self.spare.lock() {
+            // Enough spares for every chunk the queue can hold; beyond, free.
+            if spare.len() * self.config.max_export_batch_size < self.config.max_queue_size {
+                spare.push(chunk);
+            }
+        }
+    }
 }
 
 enum Control {
@@ -85,13 +118,17 @@ pub struct BatchProcessor {
 impl BatchProcessor {
     /// Starts the export thread for `exporters` (each receives every batch).
     pub fn new(mut exporters: Vec<ExporterBox>, resource: &Resource, mut config: BatchConfig) -> std::io::Result<Self> {
-        config.max_export_batch_size = config.max_export_batch_size.clamp(1, config.max_queue_size.max(1));
+        config.max_queue_size = config.max_queue_size.max(1);
+        config.max_export_batch_size = config.max_export_batch_size.clamp(1, config.max_queue_size);
         for e in &mut exporters {
             e.set_resource(resource);
         }
         let shared = Arc::new(Shared {
             config,
             buffers: Mutex::new(Vec::new()),
+            full: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
+            spare: Mutex::new(Vec::new()),
             wake_pending: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
             exported: AtomicU64::new(0),
@@ -124,6 +161,14 @@ impl BatchProcessor {
         })
     }
 
+    fn dropped(&self, n: u64) {
+        let shared = &*self.shared;
+        shared.dropped_queue_full.fetch_add(n, Ordering::Relaxed);
+        diagnostics::warn_once(diagnostics::Once::QueueFull, || {
+            format!("span queue full ({} spans): dropping spans until the exporter catches up", shared.config.max_queue_size)
+        });
+    }
+
     fn request(
         &self,
         make: impl FnOnce(Sender<Result<(), LifecycleError>>) -> Control,
@@ -150,30 +195,38 @@ impl Processor for BatchProcessor {
             shared.dropped_after_shutdown.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let len = self.with_local_buffer(|buf| {
-            let Ok(mut spans) = buf.spans.lock() else { return None };
-            if spans.len() >= shared.config.max_queue_size {
-                return None;
+        let batch = shared.config.max_export_batch_size;
+        // The queue counts full chunks handed over (one shared write per
+        // batch); a thread's chunk being filled adds at most one batch more.
+        // Reading the count is a load of a line that rarely changes.
+        if shared.queued.load(Ordering::Relaxed) >= shared.config.max_queue_size {
+            self.dropped(1);
+            return;
+        }
+        let handed_off = self.with_local_buffer(|buf| {
+            let Ok(mut current) = buf.current.lock() else { return Err(()) };
+            if current.capacity() == 0 {
+                *current = shared.fresh_chunk();
             }
-            spans.push(span.into_buffered());
-            Some(spans.len())
+            current.push(span.into_buffered());
+            if current.len() < batch {
+                return Ok(None);
+            }
+            let fresh = shared.fresh_chunk();
+            Ok(Some(std::mem::replace(&mut *current, fresh)))
         });
-        match len {
-            None => {
-                shared.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
-                diagnostics::warn_once(diagnostics::Once::QueueFull, || {
-                    format!(
-                        "span queue full ({} spans): dropping spans until the exporter catches up",
-                        shared.config.max_queue_size
-                    )
-                });
-            }
-            Some(len) if len >= shared.config.max_export_batch_size => {
+        match handed_off {
+            Ok(None) => {}
+            Ok(Some(chunk)) => {
+                shared.queued.fetch_add(chunk.len(), Ordering::AcqRel);
+                if let Ok(mut full) = shared.full.lock() {
+                    full.push_back(chunk);
+                }
                 if !shared.wake_pending.swap(true, Ordering::AcqRel) {
                     let _ = self.control.send(Control::Wake);
                 }
             }
-            Some(_) => {}
+            Err(()) => self.dropped(1),
         }
     }
 
@@ -216,10 +269,10 @@ impl Worker {
             match rx.recv_timeout(wait) {
                 Ok(Control::Wake) => {
                     self.shared.wake_pending.store(false, Ordering::Release);
-                    let _ = self.export_pending();
+                    let _ = self.export_full();
                 }
                 Ok(Control::Flush(reply)) => {
-                    let result = self.export_pending();
+                    let result = self.export_everything();
                     let flushed = self
                         .exporters
                         .iter()
@@ -227,7 +280,7 @@ impl Worker {
                     let _ = reply.send(result.and(flushed));
                 }
                 Ok(Control::Shutdown(reply)) => {
-                    let result = self.export_pending();
+                    let result = self.export_everything();
                     let timeout = self.shared.config.export_timeout;
                     let closed = self.exporters.iter().try_for_each(|e| {
                         e.shutdown_with_timeout(timeout).map_err(|err| LifecycleError::Export(err.to_string()))
@@ -236,62 +289,62 @@ impl Worker {
                     return;
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.export_pending();
+                    let _ = self.export_everything();
                     next = Instant::now() + delay;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.export_pending();
+                    let _ = self.export_everything();
                     return;
                 }
             }
         }
     }
 
-    /// Takes every thread's pending spans and exports them in batches.
-    fn export_pending(&self) -> Result<(), LifecycleError> {
-        let mut drained = Vec::new();
+    /// Exports the full chunks waiting in the queue.
+    fn export_full(&self) -> Result<(), LifecycleError> {
+        let mut result = Ok(());
+        loop {
+            let chunk = self.shared.full.lock().ok().and_then(|mut f| f.pop_front());
+            let Some(chunk) = chunk else { return result };
+            self.shared.queued.fetch_sub(chunk.len(), Ordering::AcqRel);
+            if let Err(e) = self.export_chunk(chunk) {
+                result = Err(e);
+            }
+        }
+    }
+
+    /// Exports the full chunks, then every thread's partial one.
+    fn export_everything(&self) -> Result<(), LifecycleError> {
+        let mut result = self.export_full();
+        let mut partial = Vec::new();
         if let Ok(mut buffers) = self.shared.buffers.lock() {
             for buf in buffers.iter() {
-                let spare = buf.spare.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default();
-                if let Ok(mut spans) = buf.spans.lock() {
-                    if !spans.is_empty() {
-                        drained.push((buf.clone(), std::mem::replace(&mut *spans, spare)));
-                        continue;
+                if let Ok(mut current) = buf.current.lock() {
+                    if !current.is_empty() {
+                        partial.push(std::mem::take(&mut *current));
                     }
-                }
-                // Nothing taken: the spare goes back.
-                if let Ok(mut s) = buf.spare.lock() {
-                    *s = spare;
                 }
             }
             // A buffer only we hold belongs to a thread that has exited.
-            buffers.retain(|b| Arc::strong_count(b) > 1 || b.spans.lock().map(|s| !s.is_empty()).unwrap_or(false));
+            buffers.retain(|b| Arc::strong_count(b) > 1);
         }
-        let batch_size = self.shared.config.max_export_batch_size;
-        let mut result = Ok(());
-        let mut batch: Vec<SpanData> = Vec::with_capacity(batch_size);
-        let mut anchor = None;
-        for (buf, mut spans) in drained {
-            for span in spans.drain(..) {
-                batch.push(span.into_span_data_cached(&mut anchor));
-                if batch.len() >= batch_size {
-                    if let Err(e) = self.export_batch(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))) {
-                        result = Err(e);
-                    }
-                }
-            }
-            if let Ok(mut spare) = buf.spare.lock() {
-                if spare.capacity() < spans.capacity() {
-                    *spare = spans;
-                }
-            }
-        }
-        if !batch.is_empty() {
-            if let Err(e) = self.export_batch(batch) {
+        for chunk in partial {
+            if let Err(e) = self.export_chunk(chunk) {
                 result = Err(e);
             }
         }
         result
+    }
+
+    /// Exports one chunk (at most one export batch) and recycles it.
+    fn export_chunk(&self, mut chunk: Chunk) -> Result<(), LifecycleError> {
+        let mut anchor = None;
+        let batch: Vec<SpanData> = chunk.drain(..).map(|s| s.into_span_data_cached(&mut anchor)).collect();
+        self.shared.recycle(chunk);
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.export_batch(batch)
     }
 
     fn export_batch(&self, batch: Vec<SpanData>) -> Result<(), LifecycleError> {
