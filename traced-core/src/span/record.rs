@@ -12,9 +12,10 @@ use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-/// A span's attributes: the first two inline, so most spans allocate nothing
-/// for them on the thread that records them.
-pub type Attributes = smallvec::SmallVec<[KeyValue; 2]>;
+/// A span's attributes: the first four inline, so most spans allocate
+/// nothing for them on the thread that records them (memory allocated there
+/// and freed by the export thread is what makes allocators slow).
+pub type Attributes = smallvec::SmallVec<[KeyValue; 4]>;
 
 /// A recording span's data; lives inline in its [`super::ActiveSpan`] and
 /// moves into the export buffer when it ends, so it is kept small: times are

@@ -14,6 +14,10 @@ pub(crate) fn attributes(plan: &Plan<'_>) -> (usize, TokenStream) {
         for field in &fields.value {
             let key = &field.key;
             let value = match &field.value {
+                // A string literal is recorded as a static string: no allocation.
+                FieldValue::Typed(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. })) => {
+                    quote!(#k::__private::Value::from(#lit))
+                }
                 FieldValue::Typed(e) => typed_or_debug(k, &quote!(&(#e))),
                 FieldValue::Display(e) => {
                     quote!(#k::__private::ToAttributeValue::to_attribute_value(&#k::__private::DisplayValue(&(#e))))

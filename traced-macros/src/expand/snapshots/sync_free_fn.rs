@@ -28,14 +28,7 @@ pub fn find(user_id: u64, name: &str) -> Option<String> {
                     .push(
                         ::traced::__private::KeyValue::new(
                             "db.table",
-                            {
-                                #[allow(unused_imports)]
-                                use ::traced::__private::{
-                                    DebugAttribute as _, TypedAttribute as _,
-                                };
-                                (&&::traced::__private::AttributeRef(&("users")))
-                                    .traced_attribute_value()
-                            },
+                            ::traced::__private::Value::from("users"),
                         ),
                     );
                 __traced_attrs
