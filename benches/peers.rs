@@ -108,6 +108,100 @@ async fn traced_async(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
+/// A future that is pending `polls - 1` times before it completes.
+struct Polls(u32);
+
+impl std::future::Future for Polls {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.0 <= 1 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+#[traced::traced(fields(n = n))]
+#[inline(never)]
+async fn traced_async_ten(n: u64) -> u64 {
+    Polls(10).await;
+    black_box(n).wrapping_mul(31)
+}
+
+#[tracing::instrument(fields(n = n), skip_all)]
+#[inline(never)]
+async fn tracing_async_ten(n: u64) -> u64 {
+    Polls(10).await;
+    black_box(n).wrapping_mul(31)
+}
+
+#[fastrace::trace(properties = { "n": "{n}" })]
+#[inline(never)]
+async fn fastrace_async_ten(n: u64) -> u64 {
+    Polls(10).await;
+    black_box(n).wrapping_mul(31)
+}
+
+#[tracing::instrument(err, skip_all)]
+#[inline(never)]
+fn tracing_err(n: u64) -> Result<u64, std::io::Error> {
+    if black_box(n) < u64::MAX {
+        return Err(std::io::Error::other("boom"));
+    }
+    Ok(n)
+}
+
+fn sdk_err(tracer: &opentelemetry_sdk::trace::SdkTracer, n: u64) -> Result<u64, std::io::Error> {
+    tracer.in_span("bench.sdk_err", |cx| {
+        let r = if black_box(n) < u64::MAX { Err(std::io::Error::other("boom")) } else { Ok(n) };
+        if let Err(e) = &r {
+            let span = cx.span();
+            span.set_status(opentelemetry::trace::Status::error(e.to_string()));
+            span.set_attribute(KeyValue::new("error.type", "std::io::error::Error"));
+            span.record_error(e);
+        }
+        r
+    })
+}
+
+#[tracing::instrument(skip_all)]
+#[inline(never)]
+fn tracing_depth3(n: u64) -> u64 {
+    tracing_depth2(n)
+}
+#[tracing::instrument(skip_all)]
+#[inline(never)]
+fn tracing_depth2(n: u64) -> u64 {
+    tracing_depth1(n)
+}
+#[tracing::instrument(skip_all)]
+#[inline(never)]
+fn tracing_depth1(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[fastrace::trace]
+#[inline(never)]
+fn fastrace_depth3(n: u64) -> u64 {
+    fastrace_depth2(n)
+}
+#[fastrace::trace]
+#[inline(never)]
+fn fastrace_depth2(n: u64) -> u64 {
+    fastrace_depth1(n)
+}
+#[fastrace::trace]
+#[inline(never)]
+fn fastrace_depth1(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+fn sdk_depth3(tracer: &opentelemetry_sdk::trace::SdkTracer, n: u64) -> u64 {
+    tracer.in_span("bench.d3", |_| tracer.in_span("bench.d2", |_| tracer.in_span("bench.d1", |_| black_box(n).wrapping_mul(31))))
+}
+
 #[tracing::instrument(fields(n = n), skip_all)]
 #[inline(never)]
 fn tracing_one(n: u64) -> u64 {
@@ -170,14 +264,15 @@ fn sdk_four(tracer: &opentelemetry_sdk::trace::SdkTracer, n: u64) -> u64 {
 
 // ---- harness ----------------------------------------------------------------
 
-/// Polls a future that is ready at once (no runtime needed).
+/// Polls a future to completion on this thread (no runtime needed).
 fn poll_once<F: std::future::Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
     let waker = std::task::Waker::noop();
     let mut cx = std::task::Context::from_waker(waker);
-    match f.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(v) => v,
-        std::task::Poll::Pending => unreachable!("the benchmark futures are always ready"),
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
     }
 }
 
@@ -372,25 +467,123 @@ fn async_one_poll(c: &mut Criterion) {
     check_exports("sampled async, one poll");
 }
 
-fn traced_only_shapes(c: &mut Criterion) {
-    let mut g = c.benchmark_group("traced shapes");
+fn async_ten_polls(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sampled async, ten polls");
     g.throughput(Throughput::Elements(CALLS));
-    g.bench_function(BenchmarkId::new("error path", "traced"), |b| {
+    g.bench_function("tracing + tracing-opentelemetry", |b| {
+        b.iter(|| {
+            under_tracing_parent(calls!(|i| poll_once(tracing_async_ten(i))));
+            count(TRACING, 1)
+        })
+    });
+    g.bench_function("fastrace", |b| {
+        b.iter(|| {
+            under_fastrace_parent(calls!(|i| poll_once(fastrace_async_ten(i))));
+            count(FASTRACE, 1)
+        })
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            under_traced_parent(calls!(|i| poll_once(traced_async_ten(i))));
+            count(TRACED, 1)
+        })
+    });
+    g.finish();
+    check_exports("sampled async, ten polls");
+}
+
+fn error_path(c: &mut Criterion) {
+    let p = peers();
+    let tracer = p.sdk_provider.tracer("bench");
+    let mut g = c.benchmark_group("error path");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("opentelemetry_sdk in_span", |b| {
+        b.iter(|| {
+            under_sdk_parent(&tracer, calls!(|i| sdk_err(&tracer, i)));
+            count(SDK, 1)
+        })
+    });
+    g.bench_function("tracing + tracing-opentelemetry", |b| {
+        b.iter(|| {
+            under_tracing_parent(calls!(tracing_err));
+            count(TRACING, 1)
+        })
+    });
+    g.bench_function("traced", |b| {
         b.iter(|| {
             under_traced_parent(calls!(traced_err));
             count(TRACED, 1)
         })
     });
-    g.bench_function(BenchmarkId::new("nesting depth 3", "traced"), |b| {
+    g.finish();
+    check_exports("error path");
+}
+
+fn nesting_depth_3(c: &mut Criterion) {
+    let p = peers();
+    let tracer = p.sdk_provider.tracer("bench");
+    let mut g = c.benchmark_group("nesting depth 3");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("opentelemetry_sdk in_span", |b| {
+        b.iter(|| {
+            under_sdk_parent(&tracer, calls!(|i| sdk_depth3(&tracer, i)));
+            count(SDK, 3)
+        })
+    });
+    g.bench_function("tracing + tracing-opentelemetry", |b| {
+        b.iter(|| {
+            under_tracing_parent(calls!(tracing_depth3));
+            count(TRACING, 3)
+        })
+    });
+    g.bench_function("fastrace", |b| {
+        b.iter(|| {
+            under_fastrace_parent(calls!(fastrace_depth3));
+            count(FASTRACE, 3)
+        })
+    });
+    g.bench_function("traced", |b| {
         b.iter(|| {
             under_traced_parent(calls!(traced_depth3));
             count(TRACED, 3)
         })
     });
-    g.bench_function(BenchmarkId::new("compiled out", "plain"), |b| b.iter(calls!(plain)));
-    g.bench_function(BenchmarkId::new("compiled out", "traced"), |b| b.iter(calls!(traced_compiled_out)));
     g.finish();
-    check_exports("traced shapes");
+    check_exports("nesting depth 3");
+}
+
+/// Per-span cost on one thread and on two threads sharing the provider
+/// (each iteration: each thread makes `CALLS * 10` spans).
+fn two_threads(c: &mut Criterion) {
+    let _ = peers();
+    let mut g = c.benchmark_group("threads sharing one provider");
+    g.throughput(Throughput::Elements(CALLS * 10));
+    for threads in [1u64, 2] {
+        g.bench_function(BenchmarkId::new("traced", format!("{threads} thread(s)")), |b| {
+            b.iter(|| {
+                std::thread::scope(|s| {
+                    for _ in 0..threads {
+                        s.spawn(|| {
+                            for _ in 0..10 {
+                                under_traced_parent(calls!(traced_one));
+                                count(TRACED, 1);
+                            }
+                        });
+                    }
+                });
+            })
+        });
+    }
+    g.finish();
+    check_exports("threads");
+}
+
+fn compiled_out(c: &mut Criterion) {
+    let mut g = c.benchmark_group("compiled out");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("plain", |b| b.iter(calls!(plain)));
+    g.bench_function("traced", |b| b.iter(calls!(traced_compiled_out)));
+    g.finish();
 }
 
 fn unsampled_parent(c: &mut Criterion) {
@@ -432,5 +625,16 @@ fn check_exports(scenario: &str) {
     }
 }
 
-criterion_group!(benches, sampled_one_attribute, sampled_four_attributes, async_one_poll, traced_only_shapes, unsampled_parent);
+criterion_group!(
+    benches,
+    sampled_one_attribute,
+    sampled_four_attributes,
+    async_one_poll,
+    async_ten_polls,
+    error_path,
+    nesting_depth_3,
+    two_threads,
+    compiled_out,
+    unsampled_parent
+);
 criterion_main!(benches);

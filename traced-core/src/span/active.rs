@@ -190,14 +190,14 @@ impl ActiveSpan {
 
     /// Records an error: status Error, `error.type` = `type_name`, and if
     /// `event` an `exception` event with the message and `source()` chain.
-    pub fn record_error(&mut self, type_name: &str, err: &dyn std::error::Error, event: bool) {
+    pub fn record_error(&mut self, type_name: &'static str, err: &dyn std::error::Error, event: bool) {
         if let Some(r) = &mut self.record {
             Failure::from_error(type_name, err).record(r, event);
         }
     }
 
     /// Records an error that is not a `std::error::Error`, by its message.
-    pub fn record_error_message(&mut self, type_name: &str, message: String, event: bool) {
+    pub fn record_error_message(&mut self, type_name: &'static str, message: String, event: bool) {
         if let Some(r) = &mut self.record {
             Failure { type_name, message, sources: Vec::new() }.record(r, event);
         }

@@ -16,8 +16,10 @@ use std::time::SystemTime;
 pub const EXCEPTION_SOURCE_CHAIN: &str = "exception.source_chain";
 
 /// How a failure is described: type, message, causes.
-pub(crate) struct Failure<'a> {
-    pub(crate) type_name: &'a str,
+pub(crate) struct Failure {
+    /// A type name from `std::any::type_name`: static, so recording it
+    /// allocates nothing.
+    pub(crate) type_name: &'static str,
     pub(crate) message: String,
     pub(crate) sources: Vec<String>,
 }
@@ -29,9 +31,9 @@ pub(crate) struct FailureParts {
     pub(crate) status: Status,
 }
 
-impl<'a> Failure<'a> {
+impl Failure {
     /// From a `std::error::Error`, walking its `source()` chain.
-    pub(crate) fn from_error(type_name: &'a str, err: &dyn std::error::Error) -> Self {
+    pub(crate) fn from_error(type_name: &'static str, err: &dyn std::error::Error) -> Self {
         let mut sources = Vec::new();
         let mut next = err.source();
         // Broken impls can make cyclic chains; stop at a sane depth.
@@ -48,7 +50,7 @@ impl<'a> Failure<'a> {
     pub(crate) fn into_parts(self, event: bool) -> FailureParts {
         let event = event.then(|| {
             let mut attributes = vec![
-                KeyValue::new(EXCEPTION_TYPE, self.type_name.to_owned()),
+                KeyValue::new(EXCEPTION_TYPE, self.type_name),
                 KeyValue::new(EXCEPTION_MESSAGE, self.message.clone()),
             ];
             if !self.sources.is_empty() {
@@ -58,7 +60,7 @@ impl<'a> Failure<'a> {
             (Cow::Borrowed("exception"), attributes)
         });
         FailureParts {
-            error_type: KeyValue::new(ERROR_TYPE, self.type_name.to_owned()),
+            error_type: KeyValue::new(ERROR_TYPE, self.type_name),
             event,
             status: Status::error(self.message),
         }
