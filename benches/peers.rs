@@ -199,7 +199,9 @@ fn fastrace_depth1(n: u64) -> u64 {
 }
 
 fn sdk_depth3(tracer: &opentelemetry_sdk::trace::SdkTracer, n: u64) -> u64 {
-    tracer.in_span("bench.d3", |_| tracer.in_span("bench.d2", |_| tracer.in_span("bench.d1", |_| black_box(n).wrapping_mul(31))))
+    tracer.in_span("bench.d3", |_| {
+        tracer.in_span("bench.d2", |_| tracer.in_span("bench.d1", |_| black_box(n).wrapping_mul(31)))
+    })
 }
 
 #[tracing::instrument(fields(n = n), skip_all)]
@@ -620,7 +622,11 @@ fn check_exports(scenario: &str) {
         let created = CREATED[peer].load(Ordering::Relaxed);
         let exported = counter.get();
         let lost = created.saturating_sub(exported);
-        let verdict = if lost == 0 { "none lost".to_owned() } else { format!("LOST {lost} ({:.2}%): its figures are flattered", lost as f64 * 100.0 / created as f64) };
+        let verdict = if lost == 0 {
+            "none lost".to_owned()
+        } else {
+            format!("LOST {lost} ({:.2}%): its figures are flattered", lost as f64 * 100.0 / created as f64)
+        };
         println!("export check after {scenario:?}: {name}: created {created}, exported {exported}: {verdict}");
     }
 }

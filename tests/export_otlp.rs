@@ -31,7 +31,7 @@ fn produce(provider: traced::Provider) -> (String, String, String) {
             },
             Vec::new,
         ));
-        let sc = root.span().span_context();
+        let sc = root.span().unwrap().span_context();
         trace = sc.trace_id().to_string();
         root_id = sc.span_id().to_string();
         let mut child = SpanGuard::enter(ActiveSpan::start(
@@ -41,8 +41,8 @@ fn produce(provider: traced::Provider) -> (String, String, String) {
             |a| a.push(KeyValue::new("amount", 12.5)),
             Vec::new,
         ));
-        child_id = child.span().span_context().span_id().to_string();
-        child.span().record_error_message("payment::Declined", "card declined".into(), true);
+        child_id = child.span().unwrap().span_context().span_id().to_string();
+        child.span().unwrap().record_error_message("payment::Declined", "card declined".into(), true);
     }
     provider.force_flush(Duration::from_secs(10)).expect("flush");
     (trace, root_id, child_id)

@@ -40,7 +40,7 @@ fn exports_zipkin_json() {
     {
         let _d = provider.set_default();
         let mut s = SpanGuard::enter(ActiveSpan::start(&SITE, SITE.name(), 0, |_| {}, Vec::new));
-        trace_id = s.span().span_context().trace_id().to_string();
+        trace_id = s.span().unwrap().span_context().trace_id().to_string();
     }
     provider.force_flush(Duration::from_secs(10)).unwrap();
     let spans = received.lock().unwrap().clone();

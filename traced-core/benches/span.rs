@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("plain", |b| b.iter(|| work(7)));
     g.bench_function("traced", |b| {
         b.iter(|| {
-            let _g = SpanGuard::enter(ActiveSpan::start(&SITE, SITE.name(), 1, |a| a.push(KeyValue::new("n", 7i64)), Vec::new));
+            let _g = SpanGuard::start(&SITE, || SITE.name(), 1, |a| a.push(KeyValue::new("n", 7i64)), Vec::new);
             work(7)
         })
     });

@@ -165,7 +165,10 @@ impl BatchProcessor {
         let shared = &*self.shared;
         shared.dropped_queue_full.fetch_add(n, Ordering::Relaxed);
         diagnostics::warn_once(diagnostics::Once::QueueFull, || {
-            format!("span queue full ({} spans): dropping spans until the exporter catches up", shared.config.max_queue_size)
+            format!(
+                "span queue full ({} spans): dropping spans until the exporter catches up",
+                shared.config.max_queue_size
+            )
         });
     }
 

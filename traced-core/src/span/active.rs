@@ -161,6 +161,12 @@ impl ActiveSpan {
         self.cx.take()
     }
 
+    /// True when a span (recorded or not) was created.
+    #[inline]
+    pub(crate) fn has_span(&self) -> bool {
+        self.provider.is_some()
+    }
+
     /// True while this handle records a span.
     #[inline]
     pub fn is_recording(&self) -> bool {

@@ -195,7 +195,10 @@ impl FinishedSpan {
 impl Buffered {
     /// The exporters' form, converting many spans with one clock anchor
     /// (`cache` keeps it per provider).
-    pub(crate) fn into_span_data_cached(self, cache: &mut Option<(*const ProviderInner, minstant::Anchor)>) -> SpanData {
+    pub(crate) fn into_span_data_cached(
+        self,
+        cache: &mut Option<(*const ProviderInner, minstant::Anchor)>,
+    ) -> SpanData {
         match self {
             Buffered::Traced(r) => {
                 let key: *const ProviderInner = r.provider;

@@ -11,15 +11,15 @@ pub(crate) fn generate(plan: &Plan<'_>) -> TokenStream {
     let (attrs, vis, sig, block) = (f.attrs, f.vis, f.sig, f.block);
     let (callsite, name) = plan.callsite();
     let start_args = plan.start_args();
-    let start = quote!(#k::__private::ActiveSpan::start(&__TRACED_CALLSITE, #name, #start_args));
-    let record = result::record(plan, &quote!(&__traced_result), &quote!(__traced_guard.span()));
+    let start = quote!(#k::__private::SpanGuard::start(&__TRACED_CALLSITE, || #name, #start_args));
+    let record = result::record(plan, &quote!(&__traced_result), &quote!(__traced_span));
     match record {
         // Nothing to look at afterwards: the body runs as written.
         None => quote! {
             #(#attrs)*
             #vis #sig {
                 #callsite
-                let __traced_guard = #k::__private::SpanGuard::enter(#start);
+                let __traced_guard = #start;
                 #block
             }
         },
@@ -36,10 +36,12 @@ pub(crate) fn generate(plan: &Plan<'_>) -> TokenStream {
                 #(#attrs)*
                 #vis #sig {
                     #callsite
-                    let mut __traced_guard = #k::__private::SpanGuard::enter(#start);
+                    let mut __traced_guard = #start;
                     #[allow(clippy::redundant_closure_call)]
                     let __traced_result #annotation = (move || #closure_ret #block)();
-                    #record
+                    if let ::core::option::Option::Some(__traced_span) = __traced_guard.span() {
+                        #record
+                    }
                     __traced_result
                 }
             }

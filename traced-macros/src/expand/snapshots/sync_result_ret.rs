@@ -3,29 +3,27 @@ fn load(id: u32) -> Result<u32, std::io::Error> {
         "UserService.load",
         ::traced::__private::Kind::Internal,
     );
-    let mut __traced_guard = ::traced::__private::SpanGuard::enter(
-        ::traced::__private::ActiveSpan::start(
-            &__TRACED_CALLSITE,
-            __TRACED_CALLSITE.name(),
-            1usize,
-            |__traced_attrs: &mut ::traced::__private::Attributes| {
-                __traced_attrs
-                    .push(
-                        ::traced::__private::KeyValue::new(
-                            "id",
-                            {
-                                #[allow(unused_imports)]
-                                use ::traced::__private::{
-                                    DebugAttribute as _, TypedAttribute as _,
-                                };
-                                (&&::traced::__private::AttributeRef(&id))
-                                    .traced_attribute_value()
-                            },
-                        ),
-                    );
-            },
-            ::std::vec::Vec::new,
-        ),
+    let mut __traced_guard = ::traced::__private::SpanGuard::start(
+        &__TRACED_CALLSITE,
+        || __TRACED_CALLSITE.name(),
+        1usize,
+        |__traced_attrs: &mut ::traced::__private::Attributes| {
+            __traced_attrs
+                .push(
+                    ::traced::__private::KeyValue::new(
+                        "id",
+                        {
+                            #[allow(unused_imports)]
+                            use ::traced::__private::{
+                                DebugAttribute as _, TypedAttribute as _,
+                            };
+                            (&&::traced::__private::AttributeRef(&id))
+                                .traced_attribute_value()
+                        },
+                    ),
+                );
+        },
+        ::std::vec::Vec::new,
     );
     #[allow(clippy::redundant_closure_call)]
     let __traced_result: Result<u32, std::io::Error> = (move || -> Result<
@@ -37,21 +35,23 @@ fn load(id: u32) -> Result<u32, std::io::Error> {
         }
         Ok(id * 2)
     })();
-    match &__traced_result {
-        ::core::result::Result::Ok(__traced_ok) => {
-            #[allow(unused_imports)]
-            use ::traced::__private::{RecordDebugValue as _, RecordTypedValue as _};
-            (&&::traced::__private::ValueRef(__traced_ok))
-                .traced_record_ret(__traced_guard.span());
-        }
-        ::core::result::Result::Err(__traced_err) => {
-            #[allow(unused_imports)]
-            use ::traced::__private::{
-                RecordDebugError as _, RecordDerefError as _, RecordDisplayError as _,
-                RecordOpaqueError as _, RecordStdError as _,
-            };
-            (&&&&&::traced::__private::ErrorRef(__traced_err))
-                .traced_record_error(__traced_guard.span(), true);
+    if let ::core::option::Option::Some(__traced_span) = __traced_guard.span() {
+        match &__traced_result {
+            ::core::result::Result::Ok(__traced_ok) => {
+                #[allow(unused_imports)]
+                use ::traced::__private::{RecordDebugValue as _, RecordTypedValue as _};
+                (&&::traced::__private::ValueRef(__traced_ok))
+                    .traced_record_ret(__traced_span);
+            }
+            ::core::result::Result::Err(__traced_err) => {
+                #[allow(unused_imports)]
+                use ::traced::__private::{
+                    RecordDebugError as _, RecordDerefError as _,
+                    RecordDisplayError as _, RecordOpaqueError as _, RecordStdError as _,
+                };
+                (&&&&&::traced::__private::ErrorRef(__traced_err))
+                    .traced_record_error(__traced_span, true);
+            }
         }
     }
     __traced_result
