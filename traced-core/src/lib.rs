@@ -13,31 +13,39 @@
 //!
 //! # Why the hot path is ours
 //!
-//! The raw `opentelemetry_sdk` tracer builds a span through a generic
-//! builder, clones the instrumentation scope into each span, and its batch
-//! processor sends every ended span through one channel shared by all
-//! threads. `traced` keeps the parts users see (spans are ordinary
-//! `opentelemetry::Context` spans, so any OpenTelemetry code parents on them,
-//! adds events to them and propagates them; exporters are the standard
-//! `SpanExporter`s) and owns the rest:
+//! The raw `opentelemetry_sdk` tracer builds each span through a generic
+//! builder, boxes it behind the `Context` with a mutex, reads the wall clock
+//! twice, clones the instrumentation scope into every span and sends every
+//! ended span through one channel shared by all threads. `traced` keeps what
+//! users see (spans are ordinary `opentelemetry::Context` spans, so any
+//! OpenTelemetry code parents on them and propagates them; exporters are the
+//! standard `SpanExporter`s) and owns the rest. Measured choices (figures in
+//! `BENCHMARKS.md`):
 //!
-//! - Names and kinds are fixed per call site ([`span::Callsite`]); a
-//!   method's `Type.method` name is computed once.
 //! - The cheapest rejection comes first: with no provider installed a call
-//!   costs one relaxed atomic load; under an unsampled parent no span is
-//!   created at all (the parent stays current, so propagation is unchanged).
-//! - Attributes are only evaluated for recorded spans.
-//! - Providers are leaked once and referenced as `&'static`, so starting and
-//!   ending spans touches no shared reference count across threads.
-//! - Ending a span pushes it onto a buffer owned by the ending thread (an
-//!   uncontended lock); a background thread gathers the buffers and exports.
-//!   Threads never contend on one queue; a full buffer drops and counts.
+//!   costs one relaxed load; under an unsampled parent no span is created
+//!   (the parent stays current, so propagation is unchanged). All of it is a
+//!   small inlined function; making a span is out of line.
+//! - The `Context` holds only the span's ids (one allocation); the span's
+//!   data lives in a boxed record owned by the guard or future, so recording
+//!   takes no lock and a handle is two words to move. The price: plain
+//!   OpenTelemetry calls that *mutate* the current span (`add_event` through
+//!   `get_active_span`) do not reach a `#[traced]` span; [`current_span`]
+//!   and `record!` do, and route to SDK spans too.
+//! - Names and kinds are fixed per call site ([`span::Callsite`]); a lone
+//!   method's `Type.method` is computed once per type. Attributes are only
+//!   evaluated for recorded spans; the first four are stored inline and
+//!   string literals are static, so most spans allocate nothing for them.
+//! - Timestamps are CPU counter readings (`minstant`, about a third of the
+//!   cost of `SystemTime::now`), converted to wall-clock time in the export
+//!   thread against an anchor refreshed every minute.
+//! - Providers are leaked once and referenced as `&'static`: no shared
+//!   reference count is touched per span.
+//! - Ending a span copies its record once into a chunk owned by the ending
+//!   thread (an uncontended lock) and frees the box on that thread (frees on
+//!   another thread send the allocator down its slow path). Full chunks are
+//!   handed to the export thread whole and come back for reuse.
 //! - Ids come from a per-thread generator seeded by the OS.
-//!
-//! One allocation per span remains unavoidable while spans are visible
-//! through `opentelemetry::Context`: the context itself (`Arc`) and the boxed
-//! span it holds. See `BENCHMARKS.md` for the measured cost against the raw
-//! SDK, `tracing-opentelemetry` and `fastrace`.
 
 mod builder;
 mod clock;

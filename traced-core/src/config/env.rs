@@ -390,38 +390,20 @@ fn otlp(r: &mut Reader<'_>) -> OtlpEnv {
         traces_endpoint: r.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
         ..Default::default()
     };
-    for var in ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"] {
-        let Some(v) = r.get(var) else { continue };
-        o.protocol = match v.to_ascii_lowercase().as_str() {
+    o.protocol = first_valid(
+        r,
+        ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"],
+        "expected `grpc` or `http/protobuf`",
+        |r, var, v| match v {
             "grpc" => Some(OtlpProtocol::Grpc),
             "http/protobuf" => Some(OtlpProtocol::HttpProtobuf),
             "http/json" => {
-                r.warn(
-                    if var.contains("TRACES") {
-                        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-                    } else {
-                        "OTEL_EXPORTER_OTLP_PROTOCOL"
-                    },
-                    &v,
-                    "http/json is not supported; using http/protobuf",
-                );
+                r.warn(var, v, "http/json is not supported; using http/protobuf");
                 Some(OtlpProtocol::HttpProtobuf)
             }
-            _ => {
-                r.warn(
-                    if var.contains("TRACES") {
-                        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-                    } else {
-                        "OTEL_EXPORTER_OTLP_PROTOCOL"
-                    },
-                    &v,
-                    "expected `grpc` or `http/protobuf`",
-                );
-                continue;
-            }
-        };
-        break;
-    }
+            _ => None,
+        },
+    );
     for var in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
         let Some(v) = r.get(var) else { continue };
         match parse_headers(&v) {
@@ -432,34 +414,42 @@ fn otlp(r: &mut Reader<'_>) -> OtlpEnv {
                 }
             }
             None => r.warn(
-                if var.contains("TRACES") { "OTEL_EXPORTER_OTLP_TRACES_HEADERS" } else { "OTEL_EXPORTER_OTLP_HEADERS" },
+                var,
                 "<hidden>",
                 "expected key=value pairs separated by commas (values are not shown: they may hold credentials)",
             ),
         }
     }
     o.timeout = r.millis("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT").or_else(|| r.millis("OTEL_EXPORTER_OTLP_TIMEOUT"));
-    for var in ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"] {
-        let Some(v) = r.get(var) else { continue };
-        o.compression = match v.to_ascii_lowercase().as_str() {
+    o.compression = first_valid(
+        r,
+        ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"],
+        "expected `gzip` or `none`",
+        |_, _, v| match v {
             "gzip" => Some(Compression::Gzip),
             "none" => Some(Compression::None),
-            _ => {
-                r.warn(
-                    if var.contains("TRACES") {
-                        "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"
-                    } else {
-                        "OTEL_EXPORTER_OTLP_COMPRESSION"
-                    },
-                    &v,
-                    "expected `gzip` or `none`",
-                );
-                continue;
-            }
-        };
-        break;
-    }
+            _ => None,
+        },
+    );
     o
+}
+
+/// The first of `vars` (signal-specific first) holding a value `parse`
+/// accepts (case-insensitively); invalid values are reported and skipped.
+fn first_valid<T>(
+    r: &mut Reader<'_>,
+    vars: [&'static str; 2],
+    expected: &str,
+    parse: impl Fn(&mut Reader<'_>, &'static str, &str) -> Option<T>,
+) -> Option<T> {
+    for var in vars {
+        let Some(raw) = r.get(var) else { continue };
+        match parse(r, var, raw.to_ascii_lowercase().as_str()) {
+            Some(v) => return Some(v),
+            None => r.warn(var, &raw, expected),
+        }
+    }
+    None
 }
 
 /// `k=v,k2=v2` in W3C Baggage form, values percent-decoded.

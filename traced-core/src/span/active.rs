@@ -92,15 +92,7 @@ impl ActiveSpan {
         attributes: impl FnOnce(&mut Attributes),
         links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
-        let span = Self::start_with(SpanStart {
-            name: Cow::Borrowed(name),
-            kind: callsite.kind(),
-            attributes,
-            attribute_capacity,
-            links,
-            skip_unsampled_child: true,
-            parent: None,
-        });
+        let span = Self::start(callsite, name, attribute_capacity, attributes, links);
         if span.cx.is_some() || !crate::provider::any_installed() {
             return span;
         }
