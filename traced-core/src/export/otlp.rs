@@ -75,9 +75,16 @@ fn build_http(_: &OtlpEnv, _: String, _: Duration) -> Result<ExporterBox, InitEr
 #[cfg(feature = "otlp-grpc")]
 fn build_grpc(env: &OtlpEnv, endpoint: String, timeout: Duration) -> Result<ExporterBox, InitError> {
     use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
-    // tonic needs a runtime to build its channel and to drive it; the export
-    // thread gets its own, so it works with any (or no) user runtime.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(InitError::Thread)?;
+    // tonic needs a runtime to build its channel and to drive it. It gets its
+    // own, so it works with any (or no) user runtime, with one worker thread
+    // that keeps the HTTP/2 connection serviced between exports (a
+    // current-thread runtime only runs it inside each export).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("traced-otlp-grpc")
+        .enable_all()
+        .build()
+        .map_err(InitError::Thread)?;
     let _entered = runtime.enter();
     let mut metadata = tonic::metadata::MetadataMap::new();
     for (k, v) in &env.headers {

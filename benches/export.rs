@@ -1,0 +1,109 @@
+//! Export end to end: `#[traced]` spans produced at a fixed rate (100k/s for
+//! 10 s by default) through the OTLP exporters to a receiver on 127.0.0.1
+//! that decodes every request. Prints spans created, exported, received and
+//! dropped, and the CPU time per exported span of everything but the
+//! receiver (the producing thread, the export thread, the exporter's own
+//! threads), read from /proc for each thread.
+//!
+//! `cargo bench --features otlp-grpc,otlp-http --bench export [-- RATE SECONDS]`
+#![allow(missing_docs)]
+
+#[path = "../tests/support/otlp_receiver.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod otlp_receiver;
+
+use std::time::{Duration, Instant};
+use traced::config::{EnvConfig, OtlpEnv, OtlpProtocol};
+
+#[traced::traced(fields(n = n, route = "/users/{id}"))]
+fn handle(n: u64) -> u64 {
+    std::hint::black_box(n).wrapping_mul(31)
+}
+
+/// CPU seconds used so far by each thread of this process, by thread name.
+fn thread_cpu() -> Vec<(String, f64)> {
+    let ticks = 100.0; // USER_HZ on Linux
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
+    for task in tasks.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default().trim().to_owned();
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // Fields after the parenthesised name: utime is the 12th, stime the 13th.
+        let Some(rest) = stat.rsplit(')').next() else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let utime: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        let stime: f64 = fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        out.push((comm, (utime + stime) / ticks));
+    }
+    out
+}
+
+fn cpu_excluding_receiver() -> f64 {
+    thread_cpu().iter().filter(|(name, _)| !name.starts_with("otlp-receiver")).map(|(_, s)| s).sum()
+}
+
+fn run(protocol: OtlpProtocol, rate: u64, seconds: u64) {
+    let receiver = match protocol {
+        OtlpProtocol::Grpc => otlp_receiver::start_grpc(),
+        OtlpProtocol::HttpProtobuf => otlp_receiver::start_http(),
+    };
+    let guard = traced::builder()
+        .env(EnvConfig::default())
+        .service_name("export-bench")
+        .otlp_with(OtlpEnv {
+            endpoint: Some(format!("http://{}", receiver.addr)),
+            protocol: Some(protocol),
+            ..Default::default()
+        })
+        // The specification's default queue and batch; a short delay.
+        .batch(traced::BatchConfig {
+            schedule_delay: Duration::from_millis(200),
+            max_queue_size: std::env::var("QUEUE").ok().and_then(|q| q.parse().ok()).unwrap_or(2048),
+            ..traced::BatchConfig::default()
+        })
+        .install()
+        .expect("tracing");
+
+    let total = rate * seconds;
+    let cpu_before = cpu_excluding_receiver();
+    let started = Instant::now();
+    let tick = Duration::from_millis(1);
+    let per_tick = rate / 1000;
+    let mut made = 0u64;
+    let mut worst_call = Duration::ZERO;
+    while made < total {
+        let due = started + tick * (made / per_tick.max(1)) as u32;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        for _ in 0..per_tick {
+            let t = Instant::now();
+            handle(made);
+            worst_call = worst_call.max(t.elapsed());
+            made += 1;
+        }
+    }
+    let produced_in = started.elapsed();
+    let stats = guard.shutdown().expect("shutdown");
+    let cpu = cpu_excluding_receiver() - cpu_before;
+    let received = receiver.received.wait_for(total as usize, Duration::from_secs(10)).len();
+    println!(
+        "{protocol:?}: {made} spans in {:.1} s ({:.0}/s); exported {}, dropped {}, received {}; \
+         CPU per exported span (producer + export, receiver excluded) {:.0} ns; slowest call {:?}",
+        produced_in.as_secs_f64(),
+        made as f64 / produced_in.as_secs_f64(),
+        stats.exported,
+        stats.lost(),
+        received,
+        cpu * 1e9 / stats.exported.max(1) as f64,
+        worst_call,
+    );
+}
+
+fn main() {
+    let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let rate = args.first().copied().unwrap_or(100_000);
+    let seconds = args.get(1).copied().unwrap_or(10);
+    run(OtlpProtocol::HttpProtobuf, rate, seconds);
+    run(OtlpProtocol::Grpc, rate, seconds);
+}
