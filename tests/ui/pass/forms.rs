@@ -52,6 +52,21 @@ impl<T: Clone + Send + Sync> Service<T> {
     }
 }
 
+struct Receivers;
+
+#[traced]
+impl Receivers {
+    fn boxed(self: Box<Self>) {}
+    fn rc(self: std::rc::Rc<Self>) {}
+    async fn pinned(self: std::pin::Pin<&mut Self>) -> u8 {
+        1
+    }
+    async fn by_value(self) {}
+    async fn by_mut(&mut self, v: &mut Vec<u8>) {
+        v.push(1);
+    }
+}
+
 trait Repo {
     async fn load(&self) -> Result<u8, String>;
 }
@@ -75,6 +90,13 @@ impl<'a> Memory<'a> {
 }
 
 fn main() {
+    Box::new(Receivers).boxed();
+    std::rc::Rc::new(Receivers).rc();
+    let mut r = Receivers;
+    let _ = std::pin::Pin::new(&mut r).pinned();
+    let mut v = Vec::new();
+    let _ = r.by_mut(&mut v);
+    let _ = Receivers.by_value();
     free();
     let _ = with_everything(1);
     let _ = fallible(1);
