@@ -1,4 +1,12 @@
-//! Transport integrations for `traced`: one Cargo feature per transport.
+//! Transport integrations for `traced`: one Cargo feature per transport, so
+//! a service pulls only what it uses.
 //!
-//! The integrations themselves land with their own issues; this crate is the
-//! place they live, each behind its feature so a service pulls only what it uses.
+//! - `reqwest`: [`reqwest::TracedSend`], a CLIENT span per request and the
+//!   trace headers on the wire.
+
+#[cfg(any(feature = "reqwest", feature = "http-server"))]
+pub mod carrier;
+#[cfg(any(feature = "reqwest", feature = "http-server"))]
+pub mod http;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
