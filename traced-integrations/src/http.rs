@@ -48,14 +48,7 @@ pub fn redact_url(url: &str) -> String {
     let mut out = redact_userinfo(base);
     if let Some(query) = query {
         out.push('?');
-        let redacted: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) => format!("{k}=REDACTED"),
-                None => pair.to_owned(),
-            })
-            .collect();
-        out.push_str(&redacted.join("&"));
+        out.push_str(&redact_query(query));
     }
     if let Some(f) = fragment {
         out.push('#');
@@ -72,6 +65,18 @@ fn redact_userinfo(base: &str) -> String {
         Some((_, host)) => format!("{scheme}://REDACTED:REDACTED@{host}{path}"),
         None => base.to_owned(),
     }
+}
+
+/// A query string fit to record: every value replaced by `REDACTED`.
+pub fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) => format!("{k}=REDACTED"),
+            None => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[cfg(test)]

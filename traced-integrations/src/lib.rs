@@ -3,10 +3,14 @@
 //!
 //! - `reqwest`: [`reqwest::TracedSend`], a CLIENT span per request and the
 //!   trace headers on the wire.
+//! - `http-server`: [`http_server::TracedLayer`], a tower layer (axum, hyper)
+//!   that continues the caller's trace in a SERVER span per request.
 
 #[cfg(any(feature = "reqwest", feature = "http-server"))]
 pub mod carrier;
 #[cfg(any(feature = "reqwest", feature = "http-server"))]
 pub mod http;
+#[cfg(feature = "http-server")]
+pub mod http_server;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;

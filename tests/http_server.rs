@@ -1,0 +1,166 @@
+//! The tower server layer in a real axum server on 127.0.0.1, called with
+//! the traced reqwest client: one trace across hops, statuses, request ids,
+//! malformed headers, streamed bodies.
+#![cfg(all(feature = "http-server", feature = "reqwest", feature = "test-util"))]
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::trace::{SpanKind, Status};
+use opentelemetry::{Context, KeyValue, Value};
+use std::net::SocketAddr;
+use std::time::Duration;
+use traced::integrations::http_server::TracedLayer;
+use traced::integrations::reqwest::TracedSend;
+use traced::testing::capture;
+use traced::traced;
+
+#[derive(Clone)]
+struct App {
+    addr: SocketAddr,
+    client: reqwest::Client,
+}
+
+struct UserService;
+
+#[traced]
+impl UserService {
+    async fn get_user(&self, app: &App, id: u32) -> String {
+        // A second hop, to another route of the same server.
+        let leaf = app.client.get(format!("http://{}/leaf", app.addr)).send_traced().await.unwrap();
+        format!("user {id}: {}", leaf.text().await.unwrap())
+    }
+}
+
+async fn user(State(app): State<App>, Path(id): Path<u32>) -> String {
+    UserService.get_user(&app, id).await
+}
+
+async fn leaf() -> String {
+    Context::map_current(|cx| cx.baggage().get("tenant").map(|v| v.to_string()).unwrap_or_default())
+}
+
+async fn stream() -> axum::body::Body {
+    use futures_util::StreamExt;
+    let chunks = futures_util::stream::iter(0..3).then(|i| async move {
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        Ok::<_, std::io::Error>(format!("chunk {i}\n"))
+    });
+    axum::body::Body::from_stream(chunks)
+}
+
+async fn serve(layer: TracedLayer) -> App {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = App { addr, client: reqwest::Client::new() };
+    let router = axum::Router::new()
+        .route("/users/{id}", get(user))
+        .route("/leaf", get(leaf))
+        .route("/stream", get(stream))
+        .route(
+            "/status/{code}",
+            get(|Path(code): Path<u16>| async move { axum::http::StatusCode::from_u16(code).unwrap() }),
+        )
+        .layer(layer)
+        .with_state(app.clone());
+    // Served on this test's (current-thread) runtime, so the capture sees it.
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    app
+}
+
+fn propagators() {
+    traced::propagation::install_global(&traced::propagation::PropagatorKind::DEFAULT);
+}
+
+#[traced]
+async fn caller(app: &App) -> String {
+    app.client.get(format!("http://{}/users/7", app.addr)).send_traced().await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn one_trace_across_client_server_handler_and_a_second_hop() {
+    propagators();
+    let spans = capture();
+    let app = serve(TracedLayer::new()).await;
+    let body = {
+        let _b = Context::current_with_baggage(vec![KeyValue::new("tenant", "acme")]).attach();
+        caller(&app).await
+    };
+    assert_eq!(body, "user 7: acme", "baggage reached the second server hop");
+    let root = spans.span("http_server.caller");
+    let clients = spans.named("GET");
+    let server = spans.span("GET /users/{id}");
+    let handler = spans.span("UserService.get_user");
+    let leaf = spans.span("GET /leaf");
+    assert_eq!(clients.len(), 2);
+    let first_client = clients.iter().find(|c| c.is_child_of(&root)).expect("client span under the caller");
+    let second_client = clients.iter().find(|c| c.is_child_of(&handler)).expect("client span under the handler");
+    assert!(server.is_child_of(first_client) && server.parent_span_is_remote);
+    assert!(handler.is_child_of(&server));
+    assert!(leaf.is_child_of(second_client));
+    let trace = root.span_context.trace_id();
+    for s in spans.spans() {
+        assert_eq!(s.span_context.trace_id(), trace, "{} is in another trace", s.name);
+    }
+    assert_eq!(server.span_kind, SpanKind::Server);
+    assert_eq!(server.attr("http.route"), Some(&Value::from("/users/{id}")));
+    assert_eq!(server.attr("url.path"), Some(&Value::from("/users/7")));
+    assert_eq!(server.attr("url.scheme"), Some(&Value::from("http")));
+    assert_eq!(server.attr("http.request.method"), Some(&Value::from("GET")));
+    assert_eq!(server.attr("http.response.status_code"), Some(&Value::I64(200)));
+    assert_eq!(server.attr("server.address"), Some(&Value::from("127.0.0.1")));
+    assert_eq!(server.attr("server.port"), Some(&Value::I64(i64::from(app.addr.port()))));
+    assert_eq!(server.attr("client.address"), None, "no ConnectInfo and no X-Forwarded-For here");
+    assert_eq!(server.attr("network.protocol.version"), Some(&Value::from("1.1")));
+    assert_eq!(server.attr("request.id"), Some(&Value::from(trace.to_string())));
+}
+
+#[tokio::test]
+async fn statuses_request_ids_and_malformed_headers() {
+    propagators();
+    let spans = capture();
+    let app = serve(TracedLayer::new().server_timing(true)).await;
+    let client = reqwest::Client::new();
+    let r404 = client.get(format!("http://{}/status/404", app.addr)).send().await.unwrap();
+    assert_eq!(r404.status(), 404);
+    let r500 =
+        client.get(format!("http://{}/status/500", app.addr)).header("x-request-id", "req-123").send().await.unwrap();
+    assert_eq!(r500.headers()["x-request-id"], "req-123");
+    let bad = client
+        .get(format!("http://{}/status/200", app.addr))
+        .header("traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 200, "a malformed traceparent never fails the request");
+    let timing = bad.headers()["server-timing"].to_str().unwrap().to_owned();
+
+    let all = spans.named("GET /status/{code}");
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].status, Status::Unset, "4xx is not a server error");
+    assert_eq!(all[1].status, Status::error(""));
+    assert_eq!(all[1].attr_str("error.type").as_deref(), Some("500"));
+    assert_eq!(all[1].attr("request.id"), Some(&Value::from("req-123")));
+    let restarted = &all[2];
+    assert!(!restarted.parent_span_is_remote, "malformed header: a new trace");
+    assert_ne!(restarted.span_context.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(timing, format!("trace;desc=00-{}-{}-03", restarted.span_context.trace_id(), restarted.span_id()));
+    assert_eq!(bad.headers()["x-request-id"].to_str().unwrap(), restarted.span_context.trace_id().to_string());
+}
+
+#[tokio::test]
+async fn the_span_ends_when_the_streamed_body_is_done() {
+    propagators();
+    let spans = capture();
+    let app = serve(TracedLayer::new()).await;
+    let response = reqwest::Client::new().get(format!("http://{}/stream", app.addr)).send().await.unwrap();
+    // The headers are in, the body (three chunks, 40 ms apart) is not.
+    assert!(spans.named("GET /stream").is_empty(), "the span must outlive the headers");
+    let text = response.text().await.unwrap();
+    assert_eq!(text, "chunk 0\nchunk 1\nchunk 2\n");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let s = spans.span("GET /stream");
+    assert_eq!(s.attr("http.response.status_code"), Some(&Value::I64(200)));
+    let lasted = s.end_time.duration_since(s.start_time).unwrap();
+    assert!(lasted >= Duration::from_millis(100), "the span covers the streamed body: {lasted:?}");
+}

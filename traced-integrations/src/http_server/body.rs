@@ -1,0 +1,53 @@
+//! The response body: the span ends when the last frame has been sent (or
+//! the body fails, or is dropped), so streamed responses are covered whole.
+
+use http_body::{Body, Frame, SizeHint};
+use opentelemetry::trace::Status;
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use traced_core::__private::ActiveSpan;
+
+pin_project_lite::pin_project! {
+    /// A response body that ends its request's span when it is done.
+    pub struct TracedBody<B> {
+        #[pin]
+        inner: B,
+        span: ActiveSpan,
+    }
+}
+
+impl<B> TracedBody<B> {
+    pub(crate) fn new(inner: B, span: ActiveSpan) -> Self {
+        TracedBody { inner, span }
+    }
+}
+
+impl<B: Body> Body for TracedBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
+        match &polled {
+            Poll::Ready(None) => this.span.end(),
+            Poll::Ready(Some(Err(_))) => {
+                this.span.set_attribute(KeyValue::new(ERROR_TYPE, "body"));
+                this.span.set_status(Status::error("response body failed"));
+                this.span.end();
+            }
+            _ => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

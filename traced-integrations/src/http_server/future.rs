@@ -1,0 +1,86 @@
+//! The response future: polls the handler with the span current, records
+//! the status, adds the response headers, and hands the span to the body.
+
+use super::body::TracedBody;
+use super::REQUEST_ID_HEADER;
+use http::header::{HeaderName, HeaderValue};
+use http::Response;
+use opentelemetry::trace::Status;
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use traced_core::__private::ActiveSpan;
+
+pin_project_lite::pin_project! {
+    /// Future of [`super::Traced`].
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        span: Option<ActiveSpan>,
+        request_id: Option<String>,
+        server_timing: bool,
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    pub(crate) fn new(inner: F, span: ActiveSpan, request_id: Option<String>, server_timing: bool) -> Self {
+        ResponseFuture { inner, span: Some(span), request_id, server_timing }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<TracedBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = {
+            let _entered = this.span.as_ref().and_then(ActiveSpan::enter_context);
+            match this.inner.poll(cx) {
+                Poll::Ready(result) => result,
+                Poll::Pending => return Poll::Pending,
+            }
+        };
+        let mut span = this.span.take().unwrap_or_default();
+        match result {
+            Ok(mut response) => {
+                let status = response.status();
+                span.set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
+                // A 4xx is the caller's mistake, not the server's.
+                if status.is_server_error() {
+                    span.set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
+                    span.set_status(Status::error(""));
+                }
+                let headers = response.headers_mut();
+                if let Some(id) = this.request_id.take().and_then(|id| HeaderValue::from_str(&id).ok()) {
+                    headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+                }
+                let sc = span.span_context();
+                if *this.server_timing && sc.is_valid() {
+                    let value = format!(
+                        "trace;desc=00-{}-{}-{:02x}",
+                        sc.trace_id(),
+                        sc.span_id(),
+                        sc.trace_flags().to_u8() & 0x03
+                    );
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        headers.append(HeaderName::from_static("server-timing"), value);
+                    }
+                }
+                Poll::Ready(Ok(response.map(|body| TracedBody::new(body, span))))
+            }
+            Err(err) => {
+                // The service failed without a response: there is no status
+                // code to name the error by.
+                span.set_attribute(KeyValue::new(ERROR_TYPE, "_OTHER"));
+                span.set_status(Status::error(""));
+                span.end();
+                Poll::Ready(Err(err))
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The service: extract the context, start the SERVER span, call the inner
+//! service with the span current.
+
+use super::future::ResponseFuture;
+use super::layer::TracedLayer;
+use super::{REQUEST_ID, REQUEST_ID_HEADER};
+use crate::carrier::HeaderExtractor;
+use crate::http::{method, protocol_version};
+use http::{HeaderMap, Request, Response};
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{
+    CLIENT_ADDRESS, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL, HTTP_ROUTE, NETWORK_PROTOCOL_VERSION,
+    SERVER_ADDRESS, SERVER_PORT, URL_PATH, URL_QUERY, URL_SCHEME, USER_AGENT_ORIGINAL,
+};
+use std::borrow::Cow;
+use std::task::{Context as TaskContext, Poll};
+use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
+
+/// A service wrapped by [`TracedLayer`].
+#[derive(Debug, Clone)]
+pub struct Traced<S> {
+    pub(crate) inner: S,
+    pub(crate) config: TracedLayer,
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `server.address` and `server.port` from `Forwarded: host=`,
+/// `X-Forwarded-Host`, then `Host` (or the URI's authority).
+fn server_host<B>(req: &Request<B>) -> Option<(String, Option<u16>)> {
+    let headers = req.headers();
+    let forwarded = header(headers, "forwarded").and_then(|f| {
+        f.split([';', ',']).find_map(|part| part.trim().strip_prefix("host=").map(|h| h.trim_matches('"')))
+    });
+    let raw = forwarded
+        .or_else(|| header(headers, "x-forwarded-host").map(|h| h.split(',').next().unwrap_or(h).trim()))
+        .or_else(|| header(headers, "host"))
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+    let authority: http::uri::Authority = raw.parse().ok()?;
+    Some((authority.host().to_owned(), authority.port_u16()))
+}
+
+fn client_address<B>(req: &Request<B>) -> Option<String> {
+    if let Some(forwarded_for) = header(req.headers(), "x-forwarded-for") {
+        return forwarded_for.split(',').next().map(|c| c.trim().to_owned());
+    }
+    req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for Traced<S>
+where
+    S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<super::TracedBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        // The caller's context; malformed headers leave it empty (new trace).
+        let parent = traced_core::propagation::extract(&HeaderExtractor(req.headers()));
+        let (method_name, method_attr, original) = method(req.method());
+        let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
+        let name: Cow<'static, str> = match &route {
+            Some(route) => Cow::Owned(format!("{method_name} {route}")),
+            None => Cow::Borrowed(method_name),
+        };
+        let incoming_request_id =
+            if self.config.request_id { header(req.headers(), REQUEST_ID_HEADER).map(str::to_owned) } else { None };
+        let mut span = ActiveSpan::start_with(SpanStart {
+            name,
+            kind: Kind::Server,
+            attributes: |a: &mut Attributes| {
+                a.push(KeyValue::new(HTTP_REQUEST_METHOD, method_attr));
+                if let Some(original) = original {
+                    a.push(KeyValue::new(HTTP_REQUEST_METHOD_ORIGINAL, original));
+                }
+                a.push(KeyValue::new(URL_PATH, req.uri().path().to_owned()));
+                if let Some(query) = req.uri().query() {
+                    a.push(KeyValue::new(URL_QUERY, crate::http::redact_query(query)));
+                }
+                let scheme = req.uri().scheme_str().unwrap_or("http").to_owned();
+                a.push(KeyValue::new(URL_SCHEME, scheme));
+                if let Some(route) = &route {
+                    a.push(KeyValue::new(HTTP_ROUTE, route.clone()));
+                }
+                if let Some(agent) = header(req.headers(), "user-agent") {
+                    a.push(KeyValue::new(USER_AGENT_ORIGINAL, agent.to_owned()));
+                }
+                if let Some(client) = client_address(&req) {
+                    a.push(KeyValue::new(CLIENT_ADDRESS, client));
+                }
+                if let Some((host, port)) = server_host(&req) {
+                    a.push(KeyValue::new(SERVER_ADDRESS, host));
+                    if let Some(port) = port {
+                        a.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+                    }
+                }
+                if let Some(v) = protocol_version(req.version()) {
+                    a.push(KeyValue::new(NETWORK_PROTOCOL_VERSION, v));
+                }
+            },
+            attribute_capacity: 12,
+            links: Vec::new,
+            skip_unsampled_child: false,
+            parent: Some(&parent),
+        });
+        let request_id = if self.config.request_id {
+            let id = incoming_request_id.unwrap_or_else(|| {
+                let sc = span.span_context();
+                if sc.is_valid() {
+                    sc.trace_id().to_string()
+                } else {
+                    String::new()
+                }
+            });
+            if !id.is_empty() {
+                span.set_attribute(KeyValue::new(REQUEST_ID, id.clone()));
+            }
+            Some(id).filter(|id| !id.is_empty())
+        } else {
+            None
+        };
+        // The handler runs (and its future is built) with the span current.
+        let inner = {
+            let _entered = span.enter_context();
+            self.inner.call(req)
+        };
+        ResponseFuture::new(inner, span, request_id, self.config.server_timing)
+    }
+}
