@@ -118,3 +118,22 @@ async fn error_statuses_and_transport_failures() {
     assert_eq!(all[0].status, Status::error(""), "no description repeating the code");
     assert_eq!(all[3].attr("http.response.status_code"), None);
 }
+
+#[cfg(feature = "reqwest-middleware")]
+#[tokio::test]
+async fn the_middleware_makes_the_same_span() {
+    install_propagators();
+    let spans = capture();
+    let addr = server().await;
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(traced::integrations::reqwest_middleware::TracingMiddleware)
+        .build();
+    let body = client.get(format!("http://{addr}/echo")).send().await.unwrap().text().await.unwrap();
+    let seen: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let span = spans.span("GET");
+    assert_eq!(seen["traceparent"], format!("00-{}-{}-03", span.span_context.trace_id(), span.span_id()));
+    assert_eq!(span.attr("http.response.status_code"), Some(&Value::I64(200)));
+    let missing = client.get(format!("http://{addr}/status/404")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(spans.named("GET")[1].attr_str("error.type").as_deref(), Some("404"));
+}

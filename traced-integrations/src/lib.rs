@@ -2,7 +2,8 @@
 //! a service pulls only what it uses.
 //!
 //! - `reqwest`: [`reqwest::TracedSend`], a CLIENT span per request and the
-//!   trace headers on the wire.
+//!   trace headers on the wire; `reqwest-middleware`:
+//!   [`reqwest_middleware::TracingMiddleware`], the same for that stack.
 //! - `http-server`: [`http_server::TracedLayer`], a tower layer (axum, hyper)
 //!   that continues the caller's trace in a SERVER span per request.
 
@@ -14,3 +15,5 @@ pub mod http;
 pub mod http_server;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
+#[cfg(feature = "reqwest-middleware")]
+pub mod reqwest_middleware;

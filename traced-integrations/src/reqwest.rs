@@ -43,7 +43,7 @@ impl TracedSend for reqwest::RequestBuilder {
 }
 
 /// Starts the CLIENT span for `request`.
-fn start_span(request: &reqwest::Request) -> ActiveSpan {
+pub(crate) fn start_span(request: &reqwest::Request) -> ActiveSpan {
     let (name, method_attr, original) = method(request.method());
     let url = request.url();
     ActiveSpan::start_with(SpanStart {
@@ -79,7 +79,15 @@ async fn execute(
     let mut request = request?;
     traced_core::propagation::inject(&carried, &mut HeaderInjector(request.headers_mut()));
     let result = client.execute(request).await;
-    match &result {
+    record_outcome(&mut span, result.as_ref().map_err(Some));
+    result
+}
+
+/// Records the response (or the failure) and ends the span: after the
+/// response headers, as the conventions say. `Err(None)` is a failure that
+/// is not a `reqwest::Error` (a middleware's).
+pub(crate) fn record_outcome(span: &mut ActiveSpan, outcome: Result<&reqwest::Response, Option<&reqwest::Error>>) {
+    match outcome {
         Ok(response) => {
             let status = response.status();
             span.set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
@@ -92,14 +100,16 @@ async fn execute(
                 span.set_status(Status::error(""));
             }
         }
-        Err(err) => {
+        Err(Some(err)) => {
             span.set_attribute(KeyValue::new(ERROR_TYPE, error_type(err)));
             span.set_status(Status::error(err.to_string()));
         }
+        Err(None) => {
+            span.set_attribute(KeyValue::new(ERROR_TYPE, "_OTHER"));
+            span.set_status(Status::error(""));
+        }
     }
-    // Ended after the response headers, as the conventions say.
     span.end();
-    result
 }
 
 /// A low-cardinality name for a transport failure.

@@ -1,0 +1,40 @@
+//! The traced client as a `reqwest-middleware` middleware, for services
+//! already on that stack.
+//!
+//! ```no_run
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(traced_integrations::reqwest_middleware::TracingMiddleware)
+//!     .build();
+//! ```
+
+use crate::carrier::HeaderInjector;
+use crate::reqwest::{record_outcome, start_span};
+use http::Extensions;
+use opentelemetry::Context;
+use reqwest_middleware::{Middleware, Next, Result};
+
+/// A CLIENT span per request, as [`crate::reqwest::TracedSend`] makes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TracingMiddleware;
+
+#[async_trait::async_trait]
+impl Middleware for TracingMiddleware {
+    async fn handle(
+        &self,
+        mut req: reqwest::Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> Result<reqwest::Response> {
+        let mut span = start_span(&req);
+        let carried = span.context().cloned().unwrap_or_else(Context::current);
+        traced_core::propagation::inject(&carried, &mut HeaderInjector(req.headers_mut()));
+        let result = next.run(req, extensions).await;
+        let outcome = match &result {
+            Ok(response) => Ok(response),
+            Err(reqwest_middleware::Error::Reqwest(err)) => Err(Some(err)),
+            Err(_) => Err(None),
+        };
+        record_outcome(&mut span, outcome);
+        result
+    }
+}
