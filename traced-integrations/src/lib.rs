@@ -6,8 +6,10 @@
 //!   [`reqwest_middleware::TracingMiddleware`], the same for that stack.
 //! - `http-server`: [`http_server::TracedLayer`], a tower layer (axum, hyper)
 //!   that continues the caller's trace in a SERVER span per request.
+//! - `tonic`: [`tonic::GrpcClientLayer`] and [`tonic::GrpcServerLayer`], the
+//!   same for gRPC, with the status read from headers or trailers.
 
-#[cfg(any(feature = "reqwest", feature = "http-server"))]
+#[cfg(any(feature = "reqwest", feature = "http-server", feature = "tonic"))]
 pub mod carrier;
 #[cfg(any(feature = "reqwest", feature = "http-server"))]
 pub mod http;
@@ -17,3 +19,5 @@ pub mod http_server;
 pub mod reqwest;
 #[cfg(feature = "reqwest-middleware")]
 pub mod reqwest_middleware;
+#[cfg(feature = "tonic")]
+pub mod tonic;

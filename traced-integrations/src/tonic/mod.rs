@@ -1,0 +1,55 @@
+//! gRPC with tonic: tower layers for the client (`Channel`) and the server
+//! (`Server`), carrying the context in request metadata.
+//!
+//! Spans are named `{package.Service}/{Method}` with `rpc.system.name =
+//! grpc`, `rpc.method`, `rpc.response.status_code` (the status name),
+//! `server.address`/`server.port` and `error.type`. The status is read from
+//! the response headers for a trailers-only answer and from the trailers
+//! otherwise, so a span ends when the call really ends (streamed responses
+//! included). A client marks every non-OK status as an error; a server only
+//! UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE and
+//! DATA_LOSS.
+//!
+//! With tonic (the crates are generic over `tower` and `http`, so this crate
+//! needs neither tonic nor tower; `tests/tonic.rs` runs this set-up):
+//!
+//! ```text
+//! let channel = Endpoint::from_static("http://orders:50051").connect_lazy();
+//! let client = OrdersClient::new(GrpcClientLayer::for_target("orders:50051").layer(channel));
+//! Server::builder().layer(GrpcServerLayer::new()).add_service(OrdersServer::new(service))
+//! ```
+
+mod call;
+mod client;
+mod server;
+pub mod status;
+
+pub use call::{GrpcBody, ResponseFuture};
+pub use client::{GrpcClient, GrpcClientLayer};
+pub use server::{GrpcServer, GrpcServerLayer};
+
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{RPC_METHOD, RPC_SYSTEM_NAME};
+use std::borrow::Cow;
+use traced_core::__private::Attributes;
+
+/// `{package.Service}/{Method}` from a request path; `grpc` when the path
+/// does not look like one.
+pub(crate) fn method_of(path: &str) -> Option<&str> {
+    let method = path.strip_prefix('/')?;
+    let (service, name) = method.split_once('/')?;
+    (!service.is_empty() && !name.is_empty() && !name.contains('/')).then_some(method)
+}
+
+/// The span name: the method, or `grpc` when unknown.
+pub(crate) fn span_name(path: &str) -> Cow<'static, str> {
+    method_of(path).map_or(Cow::Borrowed("grpc"), |m| Cow::Owned(m.to_owned()))
+}
+
+/// The attributes every gRPC span has.
+pub(crate) fn common_attributes(path: &str, a: &mut Attributes) {
+    a.push(KeyValue::new(RPC_SYSTEM_NAME, "grpc"));
+    if let Some(method) = method_of(path) {
+        a.push(KeyValue::new(RPC_METHOD, method.to_owned()));
+    }
+}

@@ -1,0 +1,84 @@
+//! The server layer: the caller's context from the metadata, a SERVER span
+//! current for the handler.
+
+use super::call::{ResponseFuture, Side};
+use super::{common_attributes, span_name};
+use crate::carrier::HeaderExtractor;
+use http::Request;
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
+use std::task::{Context as TaskContext, Poll};
+use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
+
+/// Wraps a tonic server's services in [`GrpcServer`]
+/// (`Server::builder().layer(GrpcServerLayer::new())`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GrpcServerLayer;
+
+impl GrpcServerLayer {
+    /// The layer.
+    pub fn new() -> Self {
+        GrpcServerLayer
+    }
+}
+
+impl<S> tower_layer::Layer<S> for GrpcServerLayer {
+    type Service = GrpcServer<S>;
+
+    fn layer(&self, inner: S) -> GrpcServer<S> {
+        GrpcServer { inner }
+    }
+}
+
+/// A gRPC service with a SERVER span per call.
+#[derive(Debug, Clone)]
+pub struct GrpcServer<S> {
+    inner: S,
+}
+
+impl<S, B, RB> tower_service::Service<Request<B>> for GrpcServer<S>
+where
+    S: tower_service::Service<Request<B>, Response = http::Response<RB>>,
+    S::Error: std::error::Error + 'static,
+{
+    type Response = http::Response<super::GrpcBody<RB>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        // Malformed metadata leaves the context empty: a new trace.
+        let parent = traced_core::propagation::extract(&HeaderExtractor(req.headers()));
+        let path = req.uri().path().to_owned();
+        let authority = req
+            .uri()
+            .authority()
+            .cloned()
+            .or_else(|| req.headers().get("host").and_then(|h| h.to_str().ok()).and_then(|h| h.parse().ok()));
+        let span = ActiveSpan::start_with(SpanStart {
+            name: span_name(&path),
+            kind: Kind::Server,
+            attributes: |a: &mut Attributes| {
+                common_attributes(&path, a);
+                if let Some(authority) = &authority {
+                    a.push(KeyValue::new(SERVER_ADDRESS, authority.host().to_owned()));
+                    if let Some(port) = authority.port_u16() {
+                        a.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+                    }
+                }
+            },
+            attribute_capacity: 4,
+            links: Vec::new,
+            skip_unsampled_child: false,
+            parent: Some(&parent),
+        });
+        let inner = {
+            let _entered = span.enter_context();
+            self.inner.call(req)
+        };
+        ResponseFuture::new(inner, span, Side::Server)
+    }
+}
