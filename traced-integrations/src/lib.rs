@@ -8,6 +8,8 @@
 //!   that continues the caller's trace in a SERVER span per request.
 //! - `tonic`: [`tonic::GrpcClientLayer`] and [`tonic::GrpcServerLayer`], the
 //!   same for gRPC, with the status read from headers or trailers.
+//! - `lapin`: [`lapin::TracedPublish`] and [`lapin::process_delivery`], AMQP
+//!   messages carrying the context in their headers.
 
 #[cfg(any(feature = "reqwest", feature = "http-server", feature = "tonic"))]
 pub mod carrier;
@@ -15,6 +17,8 @@ pub mod carrier;
 pub mod http;
 #[cfg(feature = "http-server")]
 pub mod http_server;
+#[cfg(feature = "lapin")]
+pub mod lapin;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
 #[cfg(feature = "reqwest-middleware")]
