@@ -255,3 +255,19 @@ async fn publisher_confirms_end_the_span_and_a_nack_is_an_error() {
     assert_eq!(producer.attr_str("error.type").as_deref(), Some("nack"));
     queue.delete().await;
 }
+
+#[tokio::test]
+async fn a_traced_channel_names_its_broker() {
+    propagators();
+    let spans = capture();
+    let queue = Queue::new(FieldTable::default()).await;
+    let channel = traced::integrations::lapin::TracedChannel::new(queue.channel.clone(), "127.0.0.1", 5672);
+    channel
+        .basic_publish_traced("", &queue.name, BasicPublishOptions::default(), b"x", BasicProperties::default())
+        .await
+        .unwrap();
+    let producer = spans.span(&format!("publish {}", queue.name));
+    assert_eq!(producer.attr("server.address"), Some(&Value::from("127.0.0.1")));
+    assert_eq!(producer.attr("server.port"), Some(&Value::I64(5672)));
+    queue.delete().await;
+}

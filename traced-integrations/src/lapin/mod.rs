@@ -19,7 +19,7 @@ mod publish;
 
 pub use consume::{process_delivery, Relation, TracedConsumer, TracedDelivery};
 pub use headers::{FieldTableExtractor, FieldTableInjector};
-pub use publish::{TracedConfirm, TracedPublish};
+pub use publish::{TracedChannel, TracedConfirm, TracedPublish};
 
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{

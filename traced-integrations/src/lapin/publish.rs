@@ -8,7 +8,8 @@ use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
 use opentelemetry::trace::Status;
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, MESSAGING_DESTINATION_NAME, MESSAGING_OPERATION_NAME, MESSAGING_OPERATION_TYPE,
+    ERROR_TYPE, MESSAGING_DESTINATION_NAME, MESSAGING_OPERATION_NAME, MESSAGING_OPERATION_TYPE, SERVER_ADDRESS,
+    SERVER_PORT,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -50,27 +51,7 @@ impl TracedPublish for Channel {
         payload: &[u8],
         properties: BasicProperties,
     ) -> impl Future<Output = lapin::Result<TracedConfirm>> + Send {
-        let destination = publish_destination(exchange, routing_key);
-        let span = ActiveSpan::start_with(SpanStart {
-            name: format!("publish {destination}").into(),
-            kind: Kind::Producer,
-            attributes: |a: &mut Attributes| {
-                a.push(KeyValue::new(MESSAGING_OPERATION_TYPE, "send"));
-                a.push(KeyValue::new(MESSAGING_OPERATION_NAME, "publish"));
-                a.push(KeyValue::new(MESSAGING_DESTINATION_NAME, destination.clone()));
-                message_attributes(a, routing_key, &properties, payload.len());
-            },
-            attribute_capacity: 8,
-            links: Vec::new,
-            skip_unsampled_child: false,
-            parent: None,
-        });
-        // The headers carry the producer span's context (or, with nothing
-        // installed, the caller's).
-        let carried = span.context().cloned().unwrap_or_else(Context::current);
-        let mut headers: FieldTable = properties.headers().clone().unwrap_or_default();
-        traced_core::propagation::inject(&carried, &mut FieldTableInjector(&mut headers));
-        let properties = properties.with_headers(headers);
+        let (span, properties) = start(None, exchange, routing_key, payload.len(), properties);
         let publish = self.basic_publish(
             ShortString::from(exchange),
             ShortString::from(routing_key),
@@ -78,17 +59,98 @@ impl TracedPublish for Channel {
             payload,
             properties,
         );
-        async move {
-            let mut span = span;
-            match publish.await {
-                Ok(confirm) => Ok(TracedConfirm { confirm, span }),
-                Err(err) => {
-                    span.set_attribute(KeyValue::new(ERROR_TYPE, "publish"));
-                    span.set_status(Status::error(err.to_string()));
-                    span.end();
-                    Err(err)
-                }
+        confirmed(publish, span)
+    }
+}
+
+/// A channel that knows the broker it talks to, so publish spans carry
+/// `server.address` and `server.port` (lapin does not expose the peer).
+#[derive(Debug, Clone)]
+pub struct TracedChannel {
+    channel: Channel,
+    server: (String, u16),
+}
+
+impl TracedChannel {
+    /// `channel` to the broker at `host:port` (as in the AMQP URI).
+    pub fn new(channel: Channel, host: impl Into<String>, port: u16) -> Self {
+        TracedChannel { channel, server: (host.into(), port) }
+    }
+
+    /// The channel, for everything else.
+    pub fn channel(&self) -> &Channel {
+        &self.channel
+    }
+}
+
+impl TracedPublish for TracedChannel {
+    fn basic_publish_traced(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        options: BasicPublishOptions,
+        payload: &[u8],
+        properties: BasicProperties,
+    ) -> impl Future<Output = lapin::Result<TracedConfirm>> + Send {
+        let (span, properties) = start(Some(&self.server), exchange, routing_key, payload.len(), properties);
+        let publish = self.channel.basic_publish(
+            ShortString::from(exchange),
+            ShortString::from(routing_key),
+            options,
+            payload,
+            properties,
+        );
+        confirmed(publish, span)
+    }
+}
+
+/// Starts the PRODUCER span and returns the properties with its context in
+/// the headers (or, with nothing installed, the caller's context).
+fn start(
+    server: Option<&(String, u16)>,
+    exchange: &str,
+    routing_key: &str,
+    body_size: usize,
+    properties: BasicProperties,
+) -> (ActiveSpan, BasicProperties) {
+    let destination = publish_destination(exchange, routing_key);
+    let span = ActiveSpan::start_with(SpanStart {
+        name: format!("publish {destination}").into(),
+        kind: Kind::Producer,
+        attributes: |a: &mut Attributes| {
+            a.push(KeyValue::new(MESSAGING_OPERATION_TYPE, "send"));
+            a.push(KeyValue::new(MESSAGING_OPERATION_NAME, "publish"));
+            a.push(KeyValue::new(MESSAGING_DESTINATION_NAME, destination.clone()));
+            message_attributes(a, routing_key, &properties, body_size);
+            if let Some((host, port)) = server {
+                a.push(KeyValue::new(SERVER_ADDRESS, host.clone()));
+                a.push(KeyValue::new(SERVER_PORT, i64::from(*port)));
             }
+        },
+        attribute_capacity: 10,
+        links: Vec::new,
+        skip_unsampled_child: false,
+        parent: None,
+    });
+    let carried = span.context().cloned().unwrap_or_else(Context::current);
+    let mut headers: FieldTable = properties.headers().clone().unwrap_or_default();
+    traced_core::propagation::inject(&carried, &mut FieldTableInjector(&mut headers));
+    (span, properties.with_headers(headers))
+}
+
+/// Waits for lapin to take the message, then hands out the confirm that
+/// ends the span.
+async fn confirmed(
+    publish: impl Future<Output = lapin::Result<PublisherConfirm>>,
+    mut span: ActiveSpan,
+) -> lapin::Result<TracedConfirm> {
+    match publish.await {
+        Ok(confirm) => Ok(TracedConfirm { confirm, span }),
+        Err(err) => {
+            span.set_attribute(KeyValue::new(ERROR_TYPE, "publish"));
+            span.set_status(Status::error(err.to_string()));
+            span.end();
+            Err(err)
         }
     }
 }
