@@ -25,3 +25,21 @@ pub mod reqwest;
 pub mod reqwest_middleware;
 #[cfg(feature = "tonic")]
 pub mod tonic;
+
+/// Polls `inner` with `span`'s context current, handing the span out once
+/// `inner` is ready: how the server layers run a handler inside its span.
+#[cfg(any(feature = "http-server", feature = "tonic"))]
+pub(crate) fn poll_in_span<F: std::future::Future>(
+    span: &mut Option<traced_core::__private::ActiveSpan>,
+    inner: std::pin::Pin<&mut F>,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<(F::Output, traced_core::__private::ActiveSpan)> {
+    let output = {
+        let _entered = span.as_ref().and_then(traced_core::__private::ActiveSpan::enter_context);
+        match inner.poll(cx) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => return std::task::Poll::Pending,
+        }
+    };
+    std::task::Poll::Ready((output, span.take().unwrap_or_default()))
+}

@@ -38,14 +38,10 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let result = {
-            let _entered = this.span.as_ref().and_then(ActiveSpan::enter_context);
-            match this.inner.poll(cx) {
-                Poll::Ready(result) => result,
-                Poll::Pending => return Poll::Pending,
-            }
+        let (result, mut span) = match crate::poll_in_span(this.span, this.inner, cx) {
+            Poll::Ready(ready) => ready,
+            Poll::Pending => return Poll::Pending,
         };
-        let mut span = this.span.take().unwrap_or_default();
         match result {
             Ok(mut response) => {
                 let status = response.status();
