@@ -114,3 +114,47 @@ fn exports_over_http_protobuf() {
     assert_eq!(provider.stats().exported, 2);
     provider.shutdown(Duration::from_secs(5)).unwrap();
 }
+
+#[test]
+fn redaction_applies_before_export() {
+    use traced::processor::redact::{Action, Redaction};
+    static SITE: Callsite = Callsite::new("UserService.get_user", Kind::Internal);
+    let receiver = start_http();
+    let (provider, _, _) = traced::builder()
+        .env(EnvConfig::default())
+        .service_name("users")
+        .otlp_with(OtlpEnv {
+            endpoint: Some(format!("http://{}", receiver.addr)),
+            protocol: Some(OtlpProtocol::HttpProtobuf),
+            ..Default::default()
+        })
+        .redaction(Redaction::default().rule("user.email", Action::Replace))
+        .build()
+        .unwrap();
+    let provider = provider.unwrap();
+    {
+        let _d = provider.set_default();
+        let mut s = SpanGuard::start(
+            &SITE,
+            || SITE.name(),
+            2,
+            |a| {
+                a.push(KeyValue::new("user.email", "alice@example.com"));
+                a.push(KeyValue::new("user.id", 42i64));
+            },
+            Vec::new,
+        );
+        s.span().unwrap().record_error_message("app::NotFound", "no user alice@example.com".into(), true);
+    }
+    provider.force_flush(Duration::from_secs(10)).unwrap();
+    let spans = receiver.received.wait_for(1, Duration::from_secs(10));
+    let span = &spans[0];
+    assert_eq!(span.attr("user.email"), Some(Any::StringValue("[REDACTED]".into())));
+    assert_eq!(span.attr("user.id"), Some(Any::IntValue(42)));
+    let status = span.span.status.as_ref().unwrap();
+    assert_eq!(status.message, "no user [REDACTED]");
+    let event = span.span.events.iter().find(|e| e.name == "exception").unwrap();
+    let message = event.attributes.iter().find(|kv| kv.key == "exception.message").unwrap();
+    assert_eq!(message.value.as_ref().unwrap().value, Some(Any::StringValue("no user [REDACTED]".into())));
+    provider.shutdown(Duration::from_secs(5)).unwrap();
+}

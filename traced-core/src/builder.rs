@@ -8,6 +8,7 @@ use crate::error::InitError;
 use crate::export::{otlp, zipkin, ConsoleExporter};
 use crate::init::ShutdownGuard;
 use crate::limits::SpanLimits;
+use crate::processor::redact::Redaction;
 use crate::processor::{BatchConfig, BatchProcessor, ExporterBox, SimpleProcessor};
 use crate::propagation::PropagatorKind;
 use crate::provider::Provider;
@@ -42,6 +43,7 @@ pub struct TracedBuilder {
     simple_export: bool,
     shutdown_timeout: Duration,
     env: Option<EnvConfig>,
+    redaction: Option<Redaction>,
 }
 
 impl Default for TracedBuilder {
@@ -56,6 +58,7 @@ impl Default for TracedBuilder {
             simple_export: false,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             env: None,
+            redaction: None,
         }
     }
 }
@@ -138,6 +141,15 @@ impl TracedBuilder {
         self.shutdown_timeout = timeout;
         self
     }
+    /// Redacts spans before every exporter sees them (in the export thread).
+    /// `Redaction::default()` replaces passwords, secrets, tokens and
+    /// authorization/cookie headers, and finds e-mail addresses, card
+    /// numbers, bearer tokens and IP addresses inside values.
+    pub fn redaction(mut self, redaction: Redaction) -> Self {
+        self.redaction = Some(redaction);
+        self
+    }
+
     /// Use this environment instead of the process's (tests).
     pub fn env(mut self, env: EnvConfig) -> Self {
         self.env = Some(env);
@@ -198,7 +210,10 @@ impl TracedBuilder {
             return Ok((None, propagators, self.shutdown_timeout));
         }
         let resource = build_resource(&self.resource, &env.resource_attributes, env.service_name.as_deref());
-        let (exporters, console_only) = self.exporters(&env)?;
+        let (mut exporters, console_only) = self.exporters(&env)?;
+        if let Some(redaction) = self.redaction.take() {
+            exporters = exporters.into_iter().map(|e| e.with_redaction(redaction.clone())).collect();
+        }
         let mut batch = self.batch.clone().unwrap_or_else(|| {
             let base = BatchConfig {
                 schedule_delay: if console_only {

@@ -35,6 +35,7 @@ impl<T: SpanExporter + 'static> DynExporter for T {
 #[derive(Debug)]
 pub struct ExporterBox {
     inner: Box<dyn DynExporter>,
+    redaction: Option<super::redact::Redaction>,
     /// tonic's gRPC client must be built and driven inside a Tokio runtime; such
     /// an exporter carries its own single-threaded one, used only by the export
     /// thread, so the user's runtime (or its absence) does not matter.
@@ -47,6 +48,7 @@ impl ExporterBox {
     pub fn new<E: SpanExporter + 'static>(exporter: E) -> Self {
         ExporterBox {
             inner: Box::new(exporter),
+            redaction: None,
             #[cfg(feature = "otlp-grpc")]
             runtime: None,
         }
@@ -55,12 +57,15 @@ impl ExporterBox {
     /// Wraps an exporter that was built inside `runtime` and must be driven by it.
     #[cfg(feature = "otlp-grpc")]
     pub(crate) fn with_runtime<E: SpanExporter + 'static>(exporter: E, runtime: tokio::runtime::Runtime) -> Self {
-        ExporterBox { inner: Box::new(exporter), runtime: Some(runtime) }
+        ExporterBox { inner: Box::new(exporter), redaction: None, runtime: Some(runtime) }
     }
 
     /// Exports one batch, blocking the calling (export) thread until the
     /// exporter answers or, where the exporter runs on Tokio, `timeout` passes.
-    pub(crate) fn export_blocking(&self, batch: Vec<SpanData>, timeout: Duration) -> OTelSdkResult {
+    pub(crate) fn export_blocking(&self, mut batch: Vec<SpanData>, timeout: Duration) -> OTelSdkResult {
+        if let Some(r) = &self.redaction {
+            batch.iter_mut().for_each(|span| r.apply_span(span));
+        }
         let export = self.inner.export(batch);
         #[cfg(feature = "otlp-grpc")]
         if let Some(rt) = &self.runtime {
@@ -81,6 +86,16 @@ impl ExporterBox {
         self.inner.force_flush()
     }
     pub(crate) fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource)
+        match &self.redaction {
+            Some(r) => self.inner.set_resource(&r.apply_resource(resource)),
+            None => self.inner.set_resource(resource),
+        }
+    }
+
+    /// Redacts every batch (and the resource) before this exporter sees it,
+    /// in the export thread.
+    pub fn with_redaction(mut self, redaction: super::redact::Redaction) -> Self {
+        self.redaction = Some(redaction);
+        self
     }
 }

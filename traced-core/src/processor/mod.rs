@@ -7,6 +7,7 @@
 
 mod batch;
 mod exporter;
+pub mod redact;
 mod simple;
 
 pub use batch::{BatchConfig, BatchProcessor};

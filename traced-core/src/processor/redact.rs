@@ -1,0 +1,412 @@
+//! Redaction before export: an exporter wrapper, so the work runs in the
+//! export thread, never on the thread that ended the span.
+//!
+//! Rules match attribute keys by glob (`user.email`, `*.password`,
+//! `http.request.header.authorization`) and drop the attribute, replace its
+//! value with `[REDACTED]`, or replace it with a keyed hash (equal values
+//! still correlate; the key keeps the hash from being reversed by
+//! guessing). Detectors find e-mail addresses, card numbers (Luhn-checked),
+//! bearer tokens and IP addresses inside any string value and replace just
+//! those. Both apply to span attributes, event attributes (exception
+//! messages too) and resource attributes.
+
+use opentelemetry::{KeyValue, StringValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::time::Duration;
+
+/// What a text replacement says.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// What a rule does to a matching attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Remove the attribute.
+    Drop,
+    /// Replace the value with `[REDACTED]`.
+    Replace,
+    /// Replace the value with a keyed hash (`sha256:<hex>`).
+    Hash,
+}
+
+/// Value detectors, each on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detectors {
+    /// `name@example.com`.
+    pub email: bool,
+    /// 13-19 digits (spaces or dashes between) passing the Luhn check.
+    pub card_number: bool,
+    /// `Bearer <token>`.
+    pub bearer_token: bool,
+    /// IPv4 and IPv6 addresses.
+    pub ip_address: bool,
+}
+
+impl Default for Detectors {
+    fn default() -> Self {
+        Detectors { email: true, card_number: true, bearer_token: true, ip_address: true }
+    }
+}
+
+/// Redaction settings.
+#[derive(Clone)]
+pub struct Redaction {
+    rules: Vec<(String, Action)>,
+    detectors: Detectors,
+    hash_key: Vec<u8>,
+}
+
+impl fmt::Debug for Redaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redaction")
+            .field("rules", &self.rules)
+            .field("detectors", &self.detectors)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Redaction {
+    /// Every detector on, and `*.password`, `*.secret`, `*.token` and the
+    /// authorization and cookie headers replaced.
+    fn default() -> Self {
+        Redaction {
+            rules: [
+                "*.password",
+                "*.secret",
+                "*.token",
+                "http.request.header.authorization",
+                "http.request.header.cookie",
+                "http.response.header.set-cookie",
+            ]
+            .into_iter()
+            .map(|p| (p.to_owned(), Action::Replace))
+            .collect(),
+            detectors: Detectors::default(),
+            hash_key: Vec::new(),
+        }
+    }
+}
+
+impl Redaction {
+    /// No rules, no detectors.
+    pub fn none() -> Self {
+        Redaction {
+            rules: Vec::new(),
+            detectors: Detectors { email: false, card_number: false, bearer_token: false, ip_address: false },
+            hash_key: Vec::new(),
+        }
+    }
+
+    /// Adds a rule; the first matching rule wins.
+    pub fn rule(mut self, key_glob: impl Into<String>, action: Action) -> Self {
+        self.rules.push((key_glob.into(), action));
+        self
+    }
+
+    /// Sets the detectors.
+    pub fn detectors(mut self, detectors: Detectors) -> Self {
+        self.detectors = detectors;
+        self
+    }
+
+    /// The secret key for [`Action::Hash`] (keep it out of the code).
+    pub fn hash_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.hash_key = key.into();
+        self
+    }
+
+    fn action_for(&self, key: &str) -> Option<Action> {
+        self.rules.iter().find(|(glob, _)| glob_match(glob, key)).map(|(_, a)| *a)
+    }
+
+    fn hash(&self, value: &str) -> String {
+        let mut h = Sha256::new();
+        h.update((self.hash_key.len() as u64).to_be_bytes());
+        h.update(&self.hash_key);
+        h.update(value.as_bytes());
+        let digest = h.finalize();
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+
+    /// Applies the rules and detectors to a list of attributes.
+    pub fn apply(&self, attributes: &mut Vec<KeyValue>) {
+        attributes.retain_mut(|kv| {
+            match self.action_for(kv.key.as_str()) {
+                Some(Action::Drop) => return false,
+                Some(Action::Replace) => kv.value = Value::from(REDACTED),
+                Some(Action::Hash) => kv.value = Value::from(self.hash(&kv.value.to_string())),
+                None => {
+                    if let Value::String(s) = &kv.value {
+                        if let Some(clean) = self.scrub(s.as_str()) {
+                            kv.value = Value::String(StringValue::from(clean));
+                        }
+                    }
+                }
+            }
+            true
+        });
+    }
+
+    /// The text with detected values replaced, or `None` when nothing was found.
+    pub fn scrub(&self, text: &str) -> Option<String> {
+        let mut out = text.to_owned();
+        let mut changed = false;
+        if self.detectors.bearer_token {
+            changed |= replace_bearer(&mut out);
+        }
+        let d = self.detectors;
+        if d.email || d.card_number || d.ip_address {
+            changed |= replace_tokens(&mut out, |token| {
+                (d.email && is_email(token)) || (d.ip_address && is_ip(token)) || (d.card_number && is_card(token))
+            });
+        }
+        changed.then_some(out)
+    }
+}
+
+/// `*` matches any run of characters (dots included).
+fn glob_match(glob: &str, text: &str) -> bool {
+    let parts: Vec<&str> = glob.split('*').collect();
+    if parts.len() == 1 {
+        return glob.eq_ignore_ascii_case(text);
+    }
+    let text_l = text.to_ascii_lowercase();
+    let mut rest = text_l.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        let part = part.to_ascii_lowercase();
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part.as_str()) else { return false };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part.as_str());
+        } else {
+            match rest.find(part.as_str()) {
+                Some(pos) => rest = &rest[pos + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+fn replace_bearer(text: &mut String) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let Some(pos) = lower.find("bearer ") else { return false };
+    let start = pos + "bearer ".len();
+    let end = text[start..].find(|c: char| c.is_whitespace() || c == ',' || c == '"').map_or(text.len(), |e| start + e);
+    if end == start {
+        return false;
+    }
+    text.replace_range(start..end, REDACTED);
+    true
+}
+
+/// Replaces every token (split on whitespace and quotes, brackets, commas,
+/// semicolons) that `sensitive` flags. Card numbers may contain single
+/// spaces or dashes, so runs of digits joined by them are tried whole first.
+fn replace_tokens(text: &mut String, sensitive: impl Fn(&str) -> bool) -> bool {
+    let is_sep =
+        |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '(' | ')' | '[' | ']' | '<' | '>' | ',' | ';' | '=');
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        // A card number written in groups: digits, spaces and dashes.
+        let at_digit = rest.starts_with(|c: char| c.is_ascii_digit());
+        let card_len = rest.find(|c: char| !(c.is_ascii_digit() || c == ' ' || c == '-')).unwrap_or(rest.len());
+        let candidate = rest[..card_len].trim_end_matches([' ', '-']);
+        if at_digit && candidate.chars().filter(char::is_ascii_digit).count() >= 13 && is_card(candidate) {
+            out.push_str(REDACTED);
+            rest = &rest[candidate.len()..];
+            changed = true;
+            continue;
+        }
+        let end = rest.find(is_sep).unwrap_or(rest.len());
+        if end == 0 {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let token = &rest[..end];
+        let trimmed = token.trim_end_matches(['.', ':', '!', '?']);
+        if sensitive(trimmed) {
+            out.push_str(REDACTED);
+            out.push_str(&token[trimmed.len()..]);
+            changed = true;
+        } else {
+            out.push_str(token);
+        }
+        rest = &rest[end..];
+    }
+    if changed {
+        *text = out;
+    }
+    changed
+}
+
+fn is_email(token: &str) -> bool {
+    let Some((local, domain)) = token.split_once('@') else { return false };
+    !local.is_empty()
+        && local.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+}
+
+fn is_ip(token: &str) -> bool {
+    if token.parse::<std::net::Ipv4Addr>().is_ok() {
+        return true;
+    }
+    token.contains(':') && token.trim_matches(['[', ']']).parse::<std::net::Ipv6Addr>().is_ok()
+}
+
+/// 13-19 digits (separated by single spaces or dashes) with a valid Luhn sum.
+fn is_card(token: &str) -> bool {
+    let digits: Vec<u32> = token.chars().filter_map(|c| c.to_digit(10)).collect();
+    if !(13..=19).contains(&digits.len()) || token.chars().any(|c| !(c.is_ascii_digit() || c == ' ' || c == '-')) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Wraps an exporter so spans (and the resource) are redacted first.
+#[derive(Debug)]
+pub struct RedactingExporter<E> {
+    inner: E,
+    redaction: Redaction,
+}
+
+impl<E> RedactingExporter<E> {
+    /// `inner`, behind `redaction`.
+    pub fn new(inner: E, redaction: Redaction) -> Self {
+        RedactingExporter { inner, redaction }
+    }
+}
+
+impl Redaction {
+    /// Redacts a span: its attributes, its events' attributes, its status
+    /// description.
+    pub fn apply_span(&self, span: &mut SpanData) {
+        self.apply(&mut span.attributes);
+        for event in span.events.events.iter_mut() {
+            self.apply(&mut event.attributes);
+        }
+        if let opentelemetry::trace::Status::Error { description } = &mut span.status {
+            if let Some(clean) = self.scrub(description) {
+                *description = clean.into();
+            }
+        }
+    }
+
+    /// A copy of `resource` with its attributes redacted.
+    pub fn apply_resource(&self, resource: &Resource) -> Resource {
+        let mut attributes: Vec<KeyValue> = resource.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect();
+        self.apply(&mut attributes);
+        Resource::builder_empty().with_attributes(attributes).build()
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for RedactingExporter<E> {
+    async fn export(&self, mut batch: Vec<SpanData>) -> OTelSdkResult {
+        batch.iter_mut().for_each(|span| self.redaction.apply_span(span));
+        self.inner.export(batch).await
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(&self.redaction.apply_resource(resource));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scrub(text: &str) -> String {
+        Redaction::default().scrub(text).unwrap_or_else(|| text.to_owned())
+    }
+
+    #[test]
+    fn rules_by_key_glob() {
+        let r = Redaction::none()
+            .rule("user.email", Action::Replace)
+            .rule("*.password", Action::Drop)
+            .rule("user.id", Action::Hash)
+            .hash_key("k1");
+        let mut attrs = vec![
+            KeyValue::new("user.email", "a@b.co"),
+            KeyValue::new("db.password", "hunter2"),
+            KeyValue::new("user.id", 42i64),
+            KeyValue::new("http.route", "/users/{id}"),
+        ];
+        r.apply(&mut attrs);
+        assert_eq!(attrs[0], KeyValue::new("user.email", REDACTED));
+        assert_eq!(attrs.len(), 3, "the password is dropped");
+        let hashed = attrs[1].value.to_string();
+        assert!(hashed.starts_with("sha256:") && hashed.len() == 39, "{hashed}");
+        assert_eq!(attrs[2], KeyValue::new("http.route", "/users/{id}"));
+        // Stable for a key, different across keys.
+        let mut again = vec![KeyValue::new("user.id", 42i64)];
+        r.apply(&mut again);
+        assert_eq!(again[0].value.to_string(), hashed);
+        let mut other_key = vec![KeyValue::new("user.id", 42i64)];
+        r.clone().hash_key("k2").apply(&mut other_key);
+        assert_ne!(other_key[0].value.to_string(), hashed);
+    }
+
+    #[test]
+    fn detectors_find_values_inside_text() {
+        assert_eq!(scrub("contact alice.smith+x@example.com now"), "contact [REDACTED] now");
+        assert_eq!(scrub("card 4111 1111 1111 1111 declined"), "card [REDACTED] declined");
+        assert_eq!(scrub("card 4111-1111-1111-1111."), "card [REDACTED].");
+        assert_eq!(scrub("Authorization: Bearer eyJhbGciOi.abc.def"), "Authorization: Bearer [REDACTED]");
+        assert_eq!(scrub("from 10.1.2.3:"), "from [REDACTED]:");
+        assert_eq!(scrub("peer [2001:db8::1]"), "peer [[REDACTED]]");
+    }
+
+    #[test]
+    fn no_false_positives_on_ids_and_timestamps() {
+        for plain in [
+            "order 4111111111111112 (fails Luhn)",
+            "2026-11-21T05:12:00Z",
+            "12:30:45",
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736",
+            "span 00f067aa0ba902b7",
+            "user 1234567890",
+            "version 1.2.3.4.5",
+            "a@b",
+            "uuid 550e8400-e29b-41d4-a716-446655440000",
+        ] {
+            assert_eq!(scrub(plain), plain, "{plain}");
+        }
+    }
+}
