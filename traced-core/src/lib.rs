@@ -53,6 +53,7 @@ pub mod config;
 pub(crate) mod diagnostics;
 pub mod error;
 pub mod export;
+mod glob;
 pub mod ids;
 mod init;
 mod limits;

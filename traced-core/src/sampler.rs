@@ -21,8 +21,66 @@ pub enum Sampler {
     TraceIdRatio(f64),
     /// Follow the parent's sampled flag; use the inner sampler for roots.
     ParentBased(Box<Sampler>),
+    /// Per-operation rules on the span name (globs such as `UserService.*`
+    /// or `GET /health`): the first match decides, else `default`.
+    Rules {
+        /// `(glob, sampler)` pairs, in order.
+        rules: Vec<(String, Sampler)>,
+        /// For names no rule matches.
+        default: Box<Sampler>,
+    },
+    /// At most a number of new traces per second (a token bucket holding one
+    /// second of tokens), and beyond that a floor ratio.
+    RateLimited(std::sync::Arc<RateLimiter>),
     /// Any `opentelemetry_sdk` sampler.
     Custom(Box<dyn ShouldSample>),
+}
+
+/// The state of [`Sampler::RateLimited`].
+pub struct RateLimiter {
+    per_second: f64,
+    floor: f64,
+    clock: Box<dyn Fn() -> u64 + Send + Sync>,
+    bucket: std::sync::Mutex<(f64, u64)>,
+}
+
+impl fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RateLimiter({}/s, floor {})", self.per_second, self.floor)
+    }
+}
+
+impl RateLimiter {
+    /// At most `per_second` traces per second, then `floor` of the rest.
+    pub fn new(per_second: f64, floor: f64) -> Self {
+        let start = std::time::Instant::now();
+        Self::with_clock(per_second, floor, move || start.elapsed().as_nanos() as u64)
+    }
+
+    /// The same with a clock of one's own (nanoseconds; for tests).
+    pub fn with_clock(per_second: f64, floor: f64, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        let now = clock();
+        RateLimiter {
+            per_second: per_second.max(0.0),
+            floor,
+            clock: Box::new(clock),
+            bucket: std::sync::Mutex::new((per_second.max(0.0), now)),
+        }
+    }
+
+    fn take(&self) -> bool {
+        let now = (self.clock)();
+        let Ok(mut b) = self.bucket.lock() else { return false };
+        let elapsed = now.saturating_sub(b.1) as f64 / 1e9;
+        b.1 = now;
+        b.0 = (b.0 + elapsed * self.per_second).min(self.per_second.max(1.0));
+        if b.0 >= 1.0 {
+            b.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl Default for Sampler {
@@ -39,6 +97,8 @@ impl fmt::Debug for Sampler {
             Sampler::AlwaysOff => f.write_str("AlwaysOff"),
             Sampler::TraceIdRatio(r) => write!(f, "TraceIdRatio({r})"),
             Sampler::ParentBased(root) => write!(f, "ParentBased({root:?})"),
+            Sampler::Rules { rules, default } => write!(f, "Rules({rules:?}, default {default:?})"),
+            Sampler::RateLimited(r) => write!(f, "{r:?}"),
             Sampler::Custom(s) => write!(f, "Custom({s:?})"),
         }
     }
@@ -124,6 +184,14 @@ impl Sampler {
                 }
                 _ => root.decide(input),
             },
+            Sampler::Rules { rules, default } => {
+                let chosen = rules.iter().find(|(glob, _)| crate::glob::glob_match(glob, input.name)).map(|(_, s)| s);
+                chosen.unwrap_or(default).decide(input)
+            }
+            Sampler::RateLimited(limiter) => {
+                let keep = limiter.take() || Self::ratio_keeps(limiter.floor, input.trace_id);
+                Sampled::plain(if keep { Decision::RecordAndSample } else { Decision::Drop })
+            }
             Sampler::Custom(s) => {
                 let result = s.should_sample(
                     Some(input.parent_cx),
@@ -244,6 +312,50 @@ mod tests {
         let kept =
             (0..100_000).filter(|_| decide(&s, None, crate::ids::new_trace_id()) == Decision::RecordAndSample).count();
         assert!((23_500..=26_500).contains(&kept), "kept {kept} of 100000");
+    }
+
+    #[test]
+    fn rules_pick_by_span_name_first_match_wins() {
+        let s = Sampler::Rules {
+            rules: vec![("GET /health".into(), Sampler::AlwaysOff), ("UserService.*".into(), Sampler::AlwaysOn)],
+            default: Box::new(Sampler::TraceIdRatio(0.0)),
+        };
+        let decide_named = |name: &str| {
+            let cx = Context::new();
+            s.decide(&SampleInput {
+                parent_cx: &cx,
+                parent: None,
+                trace_id: TraceId::from(1u128),
+                name,
+                kind: &SpanKind::Server,
+                attributes: &[],
+                links: &[],
+            })
+            .decision
+        };
+        assert_eq!(decide_named("GET /health"), Decision::Drop);
+        assert_eq!(decide_named("UserService.get_user"), Decision::RecordAndSample);
+        assert_eq!(decide_named("OrderService.place"), Decision::Drop);
+    }
+
+    #[test]
+    fn rate_limit_holds_on_a_simulated_clock() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        let now = Arc::new(AtomicU64::new(0));
+        let clock = now.clone();
+        let s =
+            Sampler::RateLimited(Arc::new(RateLimiter::with_clock(100.0, 0.0, move || clock.load(Ordering::Relaxed))));
+        // 10 simulated seconds at 10,000 root spans per second.
+        let mut kept = 0;
+        for i in 0..100_000u64 {
+            now.store(i * 100_000, Ordering::Relaxed);
+            if decide(&s, None, crate::ids::new_trace_id()) == Decision::RecordAndSample {
+                kept += 1;
+            }
+        }
+        // 100/s for 10 s, plus the initial second's bucket: within 10 %.
+        assert!((990..=1210).contains(&kept), "kept {kept}");
     }
 
     #[test]

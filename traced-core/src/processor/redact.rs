@@ -10,6 +10,7 @@
 //! those. Both apply to span attributes, event attributes (exception
 //! messages too) and resource attributes.
 
+use crate::glob::glob_match;
 use opentelemetry::{KeyValue, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
@@ -166,31 +167,6 @@ impl Redaction {
         }
         changed.then_some(out)
     }
-}
-
-/// `*` matches any run of characters (dots included).
-fn glob_match(glob: &str, text: &str) -> bool {
-    let parts: Vec<&str> = glob.split('*').collect();
-    if parts.len() == 1 {
-        return glob.eq_ignore_ascii_case(text);
-    }
-    let text_l = text.to_ascii_lowercase();
-    let mut rest = text_l.as_str();
-    for (i, part) in parts.iter().enumerate() {
-        let part = part.to_ascii_lowercase();
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part.as_str()) else { return false };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part.as_str());
-        } else {
-            match rest.find(part.as_str()) {
-                Some(pos) => rest = &rest[pos + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
 }
 
 fn replace_bearer(text: &mut String) -> bool {
