@@ -43,3 +43,11 @@ pub(crate) fn poll_in_span<F: std::future::Future>(
     };
     std::task::Poll::Ready((output, span.take().unwrap_or_default()))
 }
+
+/// The context an outgoing request or message carries: its span's, or with no
+/// span (nothing installed) the caller's, so propagation works with the SDK
+/// disabled.
+#[cfg(any(feature = "reqwest", feature = "tonic", feature = "lapin"))]
+pub(crate) fn outgoing_context(span: &traced_core::__private::ActiveSpan) -> opentelemetry::Context {
+    span.context().cloned().unwrap_or_else(opentelemetry::Context::current)
+}

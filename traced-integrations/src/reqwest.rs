@@ -37,7 +37,7 @@ impl TracedSend for reqwest::RequestBuilder {
         let span = request.as_ref().map(start_span).unwrap_or_default();
         // With no span (nothing installed), the caller's context still goes
         // on the wire: propagation works with the SDK disabled.
-        let carried = span.context().cloned().unwrap_or_else(Context::current);
+        let carried = crate::outgoing_context(&span);
         execute(client, request, span, carried)
     }
 }

@@ -10,7 +10,6 @@
 use crate::carrier::HeaderInjector;
 use crate::reqwest::{record_outcome, start_span};
 use http::Extensions;
-use opentelemetry::Context;
 use reqwest_middleware::{Middleware, Next, Result};
 
 /// A CLIENT span per request, as [`crate::reqwest::TracedSend`] makes.
@@ -26,7 +25,7 @@ impl Middleware for TracingMiddleware {
         next: Next<'_>,
     ) -> Result<reqwest::Response> {
         let mut span = start_span(&req);
-        let carried = span.context().cloned().unwrap_or_else(Context::current);
+        let carried = crate::outgoing_context(&span);
         traced_core::propagation::inject(&carried, &mut HeaderInjector(req.headers_mut()));
         let result = next.run(req, extensions).await;
         let outcome = match &result {

@@ -222,18 +222,3 @@ impl From<SpanData> for FinishedSpan {
         FinishedSpan(Inner::Sdk(Box::new(data)))
     }
 }
-
-#[cfg(test)]
-mod size {
-    #[test]
-    fn print_sizes() {
-        eprintln!(
-            "SpanRecord {} FinishedSpan {} ActiveSpan {} SpanData {} SpanContext {}",
-            std::mem::size_of::<super::SpanRecord>(),
-            std::mem::size_of::<super::FinishedSpan>(),
-            std::mem::size_of::<crate::span::ActiveSpan>(),
-            std::mem::size_of::<super::SpanData>(),
-            std::mem::size_of::<opentelemetry::trace::SpanContext>()
-        );
-    }
-}

@@ -89,8 +89,17 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
 {
-    let span = start_process_span(delivery, queue, relation);
-    // The handler's future is built with the span current, then runs in it.
+    run_in_span(start_process_span(delivery, queue, relation), handler).await
+}
+
+/// Builds the handler's future with `span` current, runs it in the span, and
+/// marks the span an error when the handler fails.
+async fn run_in_span<F, Fut, T, E>(span: ActiveSpan, handler: F) -> Result<T, E>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
     let future = {
         let _entered = span.enter_context();
         handler()
@@ -121,16 +130,7 @@ impl TracedDelivery {
         E: std::fmt::Display,
     {
         let span = start_process_span(&self.delivery, &self.queue, self.relation);
-        let future = {
-            let _entered = span.enter_context();
-            handler(self.delivery)
-        };
-        Instrumented::new(future, span, |span: &mut ActiveSpan, out: &Result<T, E>| {
-            if let Err(err) = out {
-                span.record_error_message(std::any::type_name::<E>(), err.to_string(), true);
-            }
-        })
-        .await
+        run_in_span(span, || handler(self.delivery)).await
     }
 }
 

@@ -6,7 +6,7 @@ use lapin::options::BasicPublishOptions;
 use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
 use opentelemetry::trace::Status;
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, MESSAGING_DESTINATION_NAME, MESSAGING_OPERATION_NAME, MESSAGING_OPERATION_TYPE, SERVER_ADDRESS,
     SERVER_PORT,
@@ -132,7 +132,7 @@ fn start(
         skip_unsampled_child: false,
         parent: None,
     });
-    let carried = span.context().cloned().unwrap_or_else(Context::current);
+    let carried = crate::outgoing_context(&span);
     let mut headers: FieldTable = properties.headers().clone().unwrap_or_default();
     traced_core::propagation::inject(&carried, &mut FieldTableInjector(&mut headers));
     (span, properties.with_headers(headers))

@@ -4,7 +4,7 @@ use super::call::{ResponseFuture, Side};
 use super::{common_attributes, span_name};
 use crate::carrier::HeaderInjector;
 use http::Request;
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
 use std::task::{Context as TaskContext, Poll};
 use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
@@ -93,7 +93,7 @@ where
             skip_unsampled_child: false,
             parent: None,
         });
-        let carried = span.context().cloned().unwrap_or_else(Context::current);
+        let carried = crate::outgoing_context(&span);
         traced_core::propagation::inject(&carried, &mut HeaderInjector(req.headers_mut()));
         ResponseFuture::new(self.inner.call(req), span, Side::Client)
     }
