@@ -8,6 +8,9 @@
 //!   that continues the caller's trace in a SERVER span per request.
 //! - `tonic`: [`tonic::GrpcClientLayer`] and [`tonic::GrpcServerLayer`], the
 //!   same for gRPC, with the status read from headers or trailers.
+//! - `sqlx` (or `sqlx-postgres`, `sqlx-mysql`, `sqlx-sqlite`):
+//!   [`sqlx::TracedPool`], a CLIENT span per statement and the trace context
+//!   appended to the SQL as a sqlcommenter comment.
 //! - `lapin`: [`lapin::TracedPublish`] and [`lapin::process_delivery`], AMQP
 //!   messages carrying the context in their headers.
 
@@ -23,6 +26,8 @@ pub mod lapin;
 pub mod reqwest;
 #[cfg(feature = "reqwest-middleware")]
 pub mod reqwest_middleware;
+#[cfg(feature = "_sqlx")]
+pub mod sqlx;
 #[cfg(feature = "tonic")]
 pub mod tonic;
 
