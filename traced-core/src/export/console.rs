@@ -2,9 +2,11 @@
 //! durations, status and attributes. The default when no collector is
 //! configured, so the first run shows something readable.
 //!
-//! Spans are held until their local root (a span with no parent in this
-//! process) arrives, then the whole local tree is printed at once. Whatever
-//! is still held at flush or shutdown is printed as it is.
+//! Spans are held until their root arrives, then the whole tree is printed
+//! at once. A root whose parent is remote (a server span continuing a
+//! caller's trace) is held one export longer, so that when the caller is in
+//! this process too, client and server print as one tree. Whatever is still
+//! held at flush or shutdown is printed as it is.
 
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -23,6 +25,9 @@ pub struct ConsoleExporter {
 struct State {
     out: Box<dyn Write + Send>,
     pending: HashMap<TraceId, Vec<SpanData>>,
+    /// Traces whose only root so far has a remote parent: printed at the
+    /// next export unless their parent arrives first.
+    deferred: Vec<TraceId>,
 }
 
 impl std::fmt::Debug for ConsoleExporter {
@@ -40,7 +45,9 @@ impl Default for ConsoleExporter {
 impl ConsoleExporter {
     /// Prints to `out`.
     pub fn new(out: impl Write + Send + 'static) -> Self {
-        ConsoleExporter { state: Mutex::new(State { out: Box::new(out), pending: HashMap::new() }) }
+        ConsoleExporter {
+            state: Mutex::new(State { out: Box::new(out), pending: HashMap::new(), deferred: Vec::new() }),
+        }
     }
 
     /// Prints into a shared buffer (for tests and golden files).
@@ -51,6 +58,7 @@ impl ConsoleExporter {
 
     fn print_all(&self) -> OTelSdkResult {
         let mut state = self.state.lock().map_err(|_| OTelSdkError::InternalFailure("poisoned".into()))?;
+        state.deferred.clear();
         let traces: Vec<_> = state.pending.drain().collect();
         for (_, spans) in traces {
             let text = render_trace(&spans);
@@ -81,28 +89,31 @@ impl Write for SharedBuffer {
     }
 }
 
-fn is_local_root(span: &SpanData) -> bool {
-    span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote
-}
-
 impl SpanExporter for ConsoleExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let mut state = self.state.lock().map_err(|_| OTelSdkError::InternalFailure("poisoned".into()))?;
-        let mut complete = Vec::new();
+        let mut complete = std::mem::take(&mut state.deferred);
+        let mut deferred = Vec::new();
         for span in batch {
             let trace_id = span.span_context.trace_id();
-            let root = is_local_root(&span);
-            state.pending.entry(trace_id).or_default().push(span);
-            if root && !complete.contains(&trace_id) {
+            if span.parent_span_id == SpanId::INVALID {
                 complete.push(trace_id);
+            } else if span.parent_span_is_remote {
+                deferred.push(trace_id);
             }
+            state.pending.entry(trace_id).or_default().push(span);
         }
+        let mut printed = HashSet::new();
         for trace_id in complete {
             if let Some(spans) = state.pending.remove(&trace_id) {
+                printed.insert(trace_id);
                 let text = render_trace(&spans);
                 state.out.write_all(text.as_bytes()).map_err(|e| OTelSdkError::InternalFailure(e.to_string()))?;
             }
         }
+        deferred.retain(|id| !printed.contains(id));
+        deferred.dedup();
+        state.deferred = deferred;
         state.out.flush().map_err(|e| OTelSdkError::InternalFailure(e.to_string()))
     }
 
@@ -289,5 +300,30 @@ trace 4bf92f3577b34da6a3ce929d0e0e4736
         assert_eq!(buf.contents(), "");
         exporter.force_flush().unwrap();
         assert_eq!(buf.contents(), "trace 4bf92f3577b34da6a3ce929d0e0e4736\n└─ orphan  2.50s\n");
+    }
+
+    #[test]
+    fn a_caller_in_this_process_prints_with_its_server_span() {
+        let mut server = span(2, 1, "GET /users/{id}", 100, 500);
+        server.parent_span_is_remote = true;
+        let client = span(1, 0, "GET", 0, 800);
+        let (exporter, buf) = ConsoleExporter::to_buffer();
+        futures_executor::block_on(exporter.export(vec![server])).unwrap();
+        assert_eq!(buf.contents(), "", "held one export for its caller");
+        futures_executor::block_on(exporter.export(vec![client])).unwrap();
+        assert_eq!(
+            buf.contents(),
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736\n└─ GET  800.0µs\n   └─ GET /users/{id}  500.0µs\n"
+        );
+    }
+
+    #[test]
+    fn a_remote_callers_trace_prints_at_the_next_export() {
+        let mut server = span(2, 1, "GET /users/{id}", 100, 500);
+        server.parent_span_is_remote = true;
+        let (exporter, buf) = ConsoleExporter::to_buffer();
+        futures_executor::block_on(exporter.export(vec![server])).unwrap();
+        futures_executor::block_on(exporter.export(vec![])).unwrap();
+        assert_eq!(buf.contents(), "trace 4bf92f3577b34da6a3ce929d0e0e4736\n└─ GET /users/{id}  500.0µs\n");
     }
 }

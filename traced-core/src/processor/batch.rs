@@ -331,8 +331,23 @@ impl Worker {
             // A buffer only we hold belongs to a thread that has exited.
             buffers.retain(|b| Arc::strong_count(b) > 1);
         }
-        for chunk in partial {
-            if let Err(e) = self.export_chunk(chunk) {
+        // Partial chunks go out together: fewer, fuller requests, and the
+        // spans of one trace made on several threads arrive in one batch.
+        let max = self.shared.config.max_export_batch_size.max(1);
+        let mut anchor = None;
+        let mut batch = Vec::new();
+        for mut chunk in partial {
+            batch.extend(chunk.drain(..).map(|s| s.into_span_data_cached(&mut anchor)));
+            self.shared.recycle(chunk);
+            while batch.len() >= max {
+                let rest = batch.split_off(max);
+                if let Err(e) = self.export_batch(std::mem::replace(&mut batch, rest)) {
+                    result = Err(e);
+                }
+            }
+        }
+        if !batch.is_empty() {
+            if let Err(e) = self.export_batch(batch) {
                 result = Err(e);
             }
         }
