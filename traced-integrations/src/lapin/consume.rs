@@ -8,7 +8,7 @@ use lapin::Consumer;
 use opentelemetry::trace::{Link, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_semantic_conventions::attribute::{
-    MESSAGING_DESTINATION_NAME, MESSAGING_OPERATION_NAME, MESSAGING_OPERATION_TYPE,
+    MESSAGING_DESTINATION_ANONYMOUS, MESSAGING_DESTINATION_NAME, MESSAGING_OPERATION_NAME, MESSAGING_OPERATION_TYPE,
     MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG,
 };
 use std::future::Future;
@@ -41,10 +41,19 @@ pub(crate) fn consume_destination(exchange: &str, routing_key: &str, queue: &str
     parts.join(":")
 }
 
+/// Whether RabbitMQ named the queue (`queue_declare` with an empty name).
+fn is_server_named(queue: &str) -> bool {
+    queue.starts_with("amq.gen-")
+}
+
 fn start_process_span(delivery: &Delivery, queue: &str, relation: Relation) -> ActiveSpan {
     let exchange = delivery.exchange.as_str();
     let routing_key = delivery.routing_key.as_str();
     let destination = consume_destination(exchange, routing_key, queue);
+    // A server-named queue is anonymous: kept out of the span name, which
+    // must stay low-cardinality.
+    let anonymous = is_server_named(queue);
+    let name = if anonymous { consume_destination(exchange, routing_key, "") } else { destination.clone() };
     // Missing or unusable headers extract nothing: a new trace.
     let producer = match delivery.properties.headers() {
         Some(headers) => traced_core::propagation::extract(&FieldTableExtractor(headers)),
@@ -59,16 +68,19 @@ fn start_process_span(delivery: &Delivery, queue: &str, relation: Relation) -> A
         }
     };
     ActiveSpan::start_with(SpanStart {
-        name: format!("process {destination}").into(),
+        name: format!("process {name}").into(),
         kind: Kind::Consumer,
         attributes: |a: &mut Attributes| {
             a.push(KeyValue::new(MESSAGING_OPERATION_TYPE, "process"));
             a.push(KeyValue::new(MESSAGING_OPERATION_NAME, "process"));
             a.push(KeyValue::new(MESSAGING_DESTINATION_NAME, destination.clone()));
             a.push(KeyValue::new(MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG, delivery.delivery_tag as i64));
+            if anonymous {
+                a.push(KeyValue::new(MESSAGING_DESTINATION_ANONYMOUS, true));
+            }
             message_attributes(a, routing_key, &delivery.properties, delivery.data.len());
         },
-        attribute_capacity: 9,
+        attribute_capacity: 10,
         links: || link.into_iter().collect(),
         skip_unsampled_child: false,
         parent: Some(&parent),
@@ -167,12 +179,14 @@ impl Stream for TracedConsumer {
 
 #[cfg(test)]
 mod tests {
-    use super::consume_destination;
+    use super::{consume_destination, is_server_named};
 
     #[test]
     fn destinations() {
         assert_eq!(consume_destination("", "orders", "orders"), "orders");
         assert_eq!(consume_destination("shop", "order.created", "billing"), "shop:order.created:billing");
         assert_eq!(consume_destination("shop", "", "billing"), "shop:billing");
+        assert!(is_server_named("amq.gen-3bZCwfKYCtQxAC-O3xLwgA"));
+        assert!(!is_server_named("billing"));
     }
 }
