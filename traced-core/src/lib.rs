@@ -58,6 +58,7 @@ pub mod ids;
 mod init;
 mod limits;
 mod macro_support;
+mod probability;
 pub mod processor;
 pub mod propagation;
 mod provider;

@@ -1,11 +1,14 @@
 //! Head sampling. The standard samplers are evaluated inline, with no
-//! allocation: a child of a sampled local parent costs one branch. Any
+//! allocation: a child of a sampled local parent costs one branch. Ratio
+//! decisions follow OpenTelemetry's consistent probability sampling and
+//! record their threshold in `tracestate` (`ot=th:...`). Any
 //! `opentelemetry_sdk` sampler can be plugged in as [`Sampler::Custom`].
 
 use opentelemetry::trace::{Link, SpanContext, SpanKind, TraceId, TraceState};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::ShouldSample;
 use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
+use crate::probability::{parent_threshold, randomness, threshold, with_threshold};
 use std::fmt;
 
 /// Which spans are recorded and exported.
@@ -147,19 +150,33 @@ pub(crate) struct SampleInput<'a> {
 }
 
 impl Sampler {
-    /// The ratio sampler's threshold: a trace is kept when the 56-bit random
-    /// value of its id is at least `(1 - ratio) * 2^56`.
+    /// The ratio decision alone: the trace's randomness against the
+    /// threshold for `ratio` (see [`crate::probability`]).
     fn ratio_keeps(ratio: f64, trace_id: TraceId) -> bool {
-        if ratio >= 1.0 {
-            return true;
+        randomness(trace_id, &TraceState::NONE) >= threshold(ratio)
+    }
+
+    /// A probability decision that records its threshold in `ot=th` when it
+    /// keeps the span (and erases a parent's when it does not), so that
+    /// samplers downstream, in any SDK, decide consistently.
+    fn probability(ratio: f64, input: &SampleInput<'_>) -> Sampled {
+        let none = TraceState::NONE;
+        let state = input.parent.map(SpanContext::trace_state).unwrap_or(&none);
+        let t = threshold(ratio);
+        let keep = randomness(input.trace_id, state) >= t;
+        let decision = if keep { Decision::RecordAndSample } else { Decision::Drop };
+        if !keep && parent_threshold(state).is_none() {
+            // Nothing to write or erase: no allocation for dropped roots.
+            return Sampled::plain(decision);
         }
-        if ratio <= 0.0 || ratio.is_nan() {
-            return false;
+        Sampled {
+            decision,
+            extra: Some(Box::new(SamplingResult {
+                decision: if keep { SamplingDecision::RecordAndSample } else { SamplingDecision::Drop },
+                attributes: Vec::new(),
+                trace_state: with_threshold(state, keep.then_some(t)),
+            })),
         }
-        const MAX: f64 = (1u64 << 56) as f64;
-        let threshold = ((1.0 - ratio) * MAX).round() as u64;
-        let random = u64::from_be_bytes(trace_id.to_bytes()[8..16].try_into().unwrap_or([0; 8])) & ((1u64 << 56) - 1);
-        random >= threshold
     }
 
     /// True when a child of a local sampled parent is sampled without looking
@@ -173,11 +190,7 @@ impl Sampler {
         match self {
             Sampler::AlwaysOn => Sampled::plain(Decision::RecordAndSample),
             Sampler::AlwaysOff => Sampled::plain(Decision::Drop),
-            Sampler::TraceIdRatio(r) => Sampled::plain(if Self::ratio_keeps(*r, input.trace_id) {
-                Decision::RecordAndSample
-            } else {
-                Decision::Drop
-            }),
+            Sampler::TraceIdRatio(r) => Self::probability(*r, input),
             Sampler::ParentBased(root) => match input.parent {
                 Some(p) if p.is_valid() => {
                     Sampled::plain(if p.is_sampled() { Decision::RecordAndSample } else { Decision::Drop })
@@ -306,12 +319,75 @@ mod tests {
         assert_eq!(decide(&Sampler::TraceIdRatio(1.0), None, TraceId::from(1u128)), Decision::RecordAndSample);
     }
 
+    /// Trace ids from a fixed seed: the statistical tests are repeatable.
+    fn seeded_ids(n: usize, seed: u64) -> Vec<TraceId> {
+        use rand::{RngCore, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+        (0..n).map(|_| TraceId::from(((rng.next_u64() as u128) << 64) | rng.next_u64() as u128)).collect()
+    }
+
     #[test]
-    fn ratio_keeps_about_the_ratio() {
+    fn ratio_keeps_the_ratio_over_100k_traces() {
+        for ratio in [0.01, 0.1, 0.25, 0.5, 0.9] {
+            let s = Sampler::TraceIdRatio(ratio);
+            let ids = seeded_ids(100_000, 42);
+            let kept = ids.iter().filter(|id| decide(&s, None, **id) == Decision::RecordAndSample).count();
+            let expected = ratio * 100_000.0;
+            // Five standard deviations of a binomial: never flaky, still tight.
+            let tolerance = 5.0 * (expected * (1.0 - ratio)).sqrt();
+            assert!((kept as f64 - expected).abs() <= tolerance, "ratio {ratio}: kept {kept}");
+        }
+    }
+
+    fn sample(s: &Sampler, parent: Option<SpanContext>, trace_id: TraceId) -> SamplingResult {
+        let cx = match &parent {
+            Some(p) => {
+                use opentelemetry::trace::TraceContextExt;
+                Context::new().with_remote_span_context(p.clone())
+            }
+            None => Context::new(),
+        };
+        s.should_sample(Some(&cx), trace_id, "op", &SpanKind::Internal, &[], &[])
+    }
+
+    #[test]
+    fn a_kept_root_carries_its_threshold_in_tracestate() {
+        let kept = TraceId::from(0x0000_0000_0000_0000_00f0_0000_0000_0000u128);
+        let dropped = TraceId::from(0x0000_0000_0000_0000_0010_0000_0000_0000u128);
         let s = Sampler::TraceIdRatio(0.25);
-        let kept =
-            (0..100_000).filter(|_| decide(&s, None, crate::ids::new_trace_id()) == Decision::RecordAndSample).count();
-        assert!((23_500..=26_500).contains(&kept), "kept {kept} of 100000");
+        let result = sample(&s, None, kept);
+        assert_eq!(result.decision, SamplingDecision::RecordAndSample);
+        assert_eq!(result.trace_state.header(), "ot=th:c");
+        assert_eq!(sample(&s, None, dropped).trace_state.header(), "");
+        // Under parent-based sampling a child keeps its parent's threshold.
+        let state: TraceState = "ot=th:c,other=1".parse().unwrap_or_default();
+        let parent = SpanContext::new(kept, SpanId::from(1u64), TraceFlags::SAMPLED, true, state);
+        let child = sample(&Sampler::ParentBased(Box::new(Sampler::AlwaysOff)), Some(parent), kept);
+        assert_eq!(child.trace_state.get("ot"), Some("th:c"));
+    }
+
+    #[test]
+    fn decisions_are_consistent_across_ratios_and_use_rv() {
+        // Every trace kept at 10 % is kept at 50 %: downstream services with
+        // a larger ratio never break a trace kept upstream.
+        for id in seeded_ids(10_000, 7) {
+            if decide(&Sampler::TraceIdRatio(0.1), None, id) == Decision::RecordAndSample {
+                assert_eq!(decide(&Sampler::TraceIdRatio(0.5), None, id), Decision::RecordAndSample);
+            }
+        }
+        // An explicit `rv` decides over the trace id's bits; a drop erases
+        // the parent's threshold.
+        let low_id = TraceId::from(1u128);
+        let state: TraceState = "ot=rv:ffffffffffffff;th:8".parse().unwrap_or_default();
+        let parent = SpanContext::new(low_id, SpanId::from(1u64), TraceFlags::SAMPLED, true, state);
+        let kept = sample(&Sampler::TraceIdRatio(0.01), Some(parent.clone()), low_id);
+        assert_eq!(kept.decision, SamplingDecision::RecordAndSample);
+        assert_eq!(kept.trace_state.get("ot"), Some("th:fd70a3d70a3d7;rv:ffffffffffffff"));
+        let state: TraceState = "ot=rv:00000000000001;th:8".parse().unwrap_or_default();
+        let parent = SpanContext::new(low_id, SpanId::from(1u64), TraceFlags::SAMPLED, true, state);
+        let dropped = sample(&Sampler::TraceIdRatio(0.01), Some(parent), low_id);
+        assert_eq!(dropped.decision, SamplingDecision::Drop);
+        assert_eq!(dropped.trace_state.get("ot"), Some("rv:00000000000001"));
     }
 
     #[test]

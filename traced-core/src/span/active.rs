@@ -317,7 +317,7 @@ where
                 attributes: &[],
                 links: &[],
             });
-            (sampled.decision, None)
+            (sampled.decision, sampled.extra)
         }
     };
 
