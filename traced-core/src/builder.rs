@@ -9,7 +9,7 @@ use crate::export::{otlp, zipkin, ConsoleExporter};
 use crate::init::ShutdownGuard;
 use crate::limits::SpanLimits;
 use crate::processor::redact::Redaction;
-use crate::processor::{BatchConfig, BatchProcessor, ExporterBox, SimpleProcessor};
+use crate::processor::{BatchConfig, BatchProcessor, ExporterBox, SimpleProcessor, TailSampling};
 use crate::propagation::PropagatorKind;
 use crate::provider::Provider;
 use crate::sampler::Sampler;
@@ -44,6 +44,7 @@ pub struct TracedBuilder {
     shutdown_timeout: Duration,
     env: Option<EnvConfig>,
     redaction: Option<Redaction>,
+    tail: Option<TailSampling>,
 }
 
 impl Default for TracedBuilder {
@@ -59,6 +60,7 @@ impl Default for TracedBuilder {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             env: None,
             redaction: None,
+            tail: None,
         }
     }
 }
@@ -150,6 +152,15 @@ impl TracedBuilder {
         self
     }
 
+    /// In-process tail sampling: every span is recorded, and each trace's
+    /// local part is kept or dropped when its local root ends: always when a
+    /// span failed or the root was slow, otherwise by ratio. See
+    /// [`TailSampling`] for what it can and cannot see, and its bounds.
+    pub fn tail_sampling(mut self, tail: TailSampling) -> Self {
+        self.tail = Some(tail);
+        self
+    }
+
     /// Use this environment instead of the process's (tests).
     pub fn env(mut self, env: EnvConfig) -> Self {
         self.env = Some(env);
@@ -235,8 +246,17 @@ impl TracedBuilder {
                 builder = builder.with_processor(SimpleProcessor::new(e, &resource));
             }
         } else if !exporters.is_empty() {
-            builder =
-                builder.with_processor(BatchProcessor::new(exporters, &resource, batch).map_err(InitError::Thread)?);
+            let processor = match self.tail.take() {
+                Some(tail) => {
+                    builder = builder.with_unsampled_recorded(true);
+                    BatchProcessor::with_tail_sampling(exporters, &resource, batch, tail)
+                }
+                None => BatchProcessor::new(exporters, &resource, batch),
+            };
+            builder = builder.with_processor(processor.map_err(InitError::Thread)?);
+        }
+        if self.simple_export && self.tail.is_some() {
+            diagnostics::warn("tail sampling needs batch export; ignored with simple_export()");
         }
         Ok((Some(builder.build()), propagators, self.shutdown_timeout))
     }

@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub(crate) enum Once {
     QueueFull,
     ExportFailed,
+    TailFallback,
 }
 
-static SEEN: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+static SEEN: [AtomicBool; 3] = [const { AtomicBool::new(false) }; 3];
 
 /// Prints `message()` the first time `kind` happens.
 pub(crate) fn warn_once(kind: Once, message: impl FnOnce() -> String) {

@@ -76,7 +76,7 @@ pub use init::{init, ShutdownGuard};
 pub use limits::SpanLimits;
 pub use processor::{BatchConfig, ExportStats};
 pub use provider::{DefaultGuard, Provider, ProviderBuilder};
-pub use sampler::Sampler;
+pub use sampler::{AdaptiveSampler, RateLimiter, Sampler};
 
 /// Starts configuring tracing in code.
 ///

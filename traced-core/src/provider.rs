@@ -32,6 +32,9 @@ pub(crate) struct ProviderInner {
     pub(crate) limits: SpanLimits,
     pub(crate) scope: InstrumentationScope,
     pub(crate) resource: Resource,
+    /// Tail sampling: spans the head sampler drops are still recorded
+    /// (unsampled), so the tail can keep them.
+    pub(crate) record_unsampled: bool,
     processors: Vec<Box<dyn Processor>>,
     shut_down: AtomicBool,
 }
@@ -89,6 +92,7 @@ pub struct ProviderBuilder {
     limits: SpanLimits,
     resource: Option<Resource>,
     processors: Vec<Box<dyn Processor>>,
+    record_unsampled: bool,
 }
 
 impl ProviderBuilder {
@@ -105,6 +109,12 @@ impl ProviderBuilder {
     /// The resource exporters attach to every span.
     pub fn with_resource(mut self, resource: Resource) -> Self {
         self.resource = Some(resource);
+        self
+    }
+    /// Record the spans the sampler drops too, as unsampled: for a processor
+    /// that decides later (tail sampling). Every span then costs a record.
+    pub fn with_unsampled_recorded(mut self, on: bool) -> Self {
+        self.record_unsampled = on;
         self
     }
     /// Adds a processor; each receives every finished span.
@@ -126,6 +136,7 @@ impl ProviderBuilder {
             limits: self.limits,
             scope: InstrumentationScope::builder("traced").with_version(env!("CARGO_PKG_VERSION")).build(),
             resource,
+            record_unsampled: self.record_unsampled,
             processors: self.processors,
             shut_down: AtomicBool::new(false),
         }));

@@ -9,6 +9,7 @@
 //! nothing is reallocated per span. When the queue holds `max_queue_size`
 //! spans, new spans are dropped and counted.
 
+use super::tail::{TailSampler, TailSampling};
 use super::{ExportStats, ExporterBox, Processor};
 use crate::diagnostics;
 use crate::error::LifecycleError;
@@ -59,6 +60,8 @@ struct ThreadBuffer {
 #[derive(Debug)]
 struct Shared {
     config: BatchConfig,
+    /// Tail sampling decides later: record-only spans are queued too.
+    accept_unsampled: bool,
     /// Every thread's chunk being filled (the export thread takes partial
     /// ones on the schedule tick, flush and shutdown).
     buffers: Mutex<Vec<Arc<ThreadBuffer>>>,
@@ -117,7 +120,28 @@ pub struct BatchProcessor {
 
 impl BatchProcessor {
     /// Starts the export thread for `exporters` (each receives every batch).
-    pub fn new(mut exporters: Vec<ExporterBox>, resource: &Resource, mut config: BatchConfig) -> std::io::Result<Self> {
+    pub fn new(exporters: Vec<ExporterBox>, resource: &Resource, config: BatchConfig) -> std::io::Result<Self> {
+        Self::start(exporters, resource, config, None)
+    }
+
+    /// The same, with tail sampling in the export thread: unsampled
+    /// (record-only) spans are accepted too, and each trace is decided when
+    /// its local root ends (see [`TailSampling`]).
+    pub fn with_tail_sampling(
+        exporters: Vec<ExporterBox>,
+        resource: &Resource,
+        config: BatchConfig,
+        tail: TailSampling,
+    ) -> std::io::Result<Self> {
+        Self::start(exporters, resource, config, Some(tail))
+    }
+
+    fn start(
+        mut exporters: Vec<ExporterBox>,
+        resource: &Resource,
+        mut config: BatchConfig,
+        tail: Option<TailSampling>,
+    ) -> std::io::Result<Self> {
         config.max_queue_size = config.max_queue_size.max(1);
         config.max_export_batch_size = config.max_export_batch_size.clamp(1, config.max_queue_size);
         for e in &mut exporters {
@@ -125,6 +149,7 @@ impl BatchProcessor {
         }
         let shared = Arc::new(Shared {
             config,
+            accept_unsampled: tail.is_some(),
             buffers: Mutex::new(Vec::new()),
             full: Mutex::new(VecDeque::new()),
             queued: AtomicUsize::new(0),
@@ -137,7 +162,7 @@ impl BatchProcessor {
             dropped_after_shutdown: AtomicU64::new(0),
         });
         let (tx, rx) = mpsc::channel();
-        let worker = Worker { shared: shared.clone(), exporters };
+        let worker = Worker { shared: shared.clone(), exporters, tail: tail.map(TailSampler::new) };
         std::thread::Builder::new().name("traced-export".into()).spawn(move || worker.run(rx))?;
         Ok(BatchProcessor { shared, control: tx })
     }
@@ -190,7 +215,7 @@ impl BatchProcessor {
 impl Processor for BatchProcessor {
     #[inline]
     fn on_end(&self, span: FinishedSpan) {
-        if !span.is_sampled() {
+        if !span.is_sampled() && !self.shared.accept_unsampled {
             return;
         }
         let shared = &*self.shared;
@@ -261,10 +286,11 @@ impl Processor for BatchProcessor {
 struct Worker {
     shared: Arc<Shared>,
     exporters: Vec<ExporterBox>,
+    tail: Option<TailSampler>,
 }
 
 impl Worker {
-    fn run(self, rx: mpsc::Receiver<Control>) {
+    fn run(mut self, rx: mpsc::Receiver<Control>) {
         let delay = self.shared.config.schedule_delay;
         let mut next = Instant::now() + delay;
         loop {
@@ -275,7 +301,7 @@ impl Worker {
                     let _ = self.export_full();
                 }
                 Ok(Control::Flush(reply)) => {
-                    let result = self.export_everything();
+                    let result = self.export_everything().and(self.export_held());
                     let flushed = self
                         .exporters
                         .iter()
@@ -283,7 +309,7 @@ impl Worker {
                     let _ = reply.send(result.and(flushed));
                 }
                 Ok(Control::Shutdown(reply)) => {
-                    let result = self.export_everything();
+                    let result = self.export_everything().and(self.export_held());
                     let timeout = self.shared.config.export_timeout;
                     let closed = self.exporters.iter().try_for_each(|e| {
                         e.shutdown_with_timeout(timeout).map_err(|err| LifecycleError::Export(err.to_string()))
@@ -293,10 +319,11 @@ impl Worker {
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     let _ = self.export_everything();
+                    let _ = self.export_expired();
                     next = Instant::now() + delay;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.export_everything();
+                    let _ = self.export_everything().and(self.export_held());
                     return;
                 }
             }
@@ -304,7 +331,7 @@ impl Worker {
     }
 
     /// Exports the full chunks waiting in the queue.
-    fn export_full(&self) -> Result<(), LifecycleError> {
+    fn export_full(&mut self) -> Result<(), LifecycleError> {
         let mut result = Ok(());
         loop {
             let chunk = self.shared.full.lock().ok().and_then(|mut f| f.pop_front());
@@ -317,7 +344,7 @@ impl Worker {
     }
 
     /// Exports the full chunks, then every thread's partial one.
-    fn export_everything(&self) -> Result<(), LifecycleError> {
+    fn export_everything(&mut self) -> Result<(), LifecycleError> {
         let mut result = self.export_full();
         let mut partial = Vec::new();
         if let Ok(mut buffers) = self.shared.buffers.lock() {
@@ -355,7 +382,7 @@ impl Worker {
     }
 
     /// Exports one chunk (at most one export batch) and recycles it.
-    fn export_chunk(&self, mut chunk: Chunk) -> Result<(), LifecycleError> {
+    fn export_chunk(&mut self, mut chunk: Chunk) -> Result<(), LifecycleError> {
         let mut anchor = None;
         let batch: Vec<SpanData> = chunk.drain(..).map(|s| s.into_span_data_cached(&mut anchor)).collect();
         self.shared.recycle(chunk);
@@ -365,7 +392,37 @@ impl Worker {
         self.export_batch(batch)
     }
 
-    fn export_batch(&self, batch: Vec<SpanData>) -> Result<(), LifecycleError> {
+    /// Tail-sampled fragments that waited too long, by their head result.
+    fn export_expired(&mut self) -> Result<(), LifecycleError> {
+        let expired = match &mut self.tail {
+            Some(tail) => tail.expire(Instant::now()),
+            None => return Ok(()),
+        };
+        self.send(expired)
+    }
+
+    /// Every tail-sampled fragment still held, by its head result.
+    fn export_held(&mut self) -> Result<(), LifecycleError> {
+        let held = match &mut self.tail {
+            Some(tail) => tail.drain(),
+            None => return Ok(()),
+        };
+        self.send(held)
+    }
+
+    /// Passes `batch` through the tail sampler, if any, then exports.
+    fn export_batch(&mut self, batch: Vec<SpanData>) -> Result<(), LifecycleError> {
+        let batch = match &mut self.tail {
+            Some(tail) => tail.filter(batch, Instant::now()),
+            None => batch,
+        };
+        self.send(batch)
+    }
+
+    fn send(&self, batch: Vec<SpanData>) -> Result<(), LifecycleError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         let n = batch.len() as u64;
         let timeout = self.shared.config.export_timeout;
         let mut result = Ok(());

@@ -9,10 +9,12 @@ mod batch;
 mod exporter;
 pub mod redact;
 mod simple;
+mod tail;
 
 pub use batch::{BatchConfig, BatchProcessor};
 pub use exporter::ExporterBox;
 pub use simple::SimpleProcessor;
+pub use tail::{TailSampling, TailStats};
 
 use crate::error::LifecycleError;
 use crate::span::FinishedSpan;

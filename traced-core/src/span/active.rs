@@ -254,7 +254,7 @@ fn precheck(parent_cx: &Context, skip_unsampled_child: bool) -> Option<(&'static
     if provider.is_shut_down() {
         return None;
     }
-    if skip_unsampled_child && provider.sampler.follows_parent() {
+    if skip_unsampled_child && provider.sampler.follows_parent() && !provider.record_unsampled {
         let span = parent_cx.span();
         let parent = span.span_context();
         if parent.is_valid() && !parent.is_sampled() {
@@ -321,6 +321,9 @@ where
         }
     };
 
+    // Under tail sampling a head "drop" is only "not sampled yet".
+    let decision =
+        if decision == Decision::Drop && provider.record_unsampled { Decision::RecordOnly } else { decision };
     let sampled = decision == Decision::RecordAndSample;
     let flags = if has_parent { parent.trace_flags().with_sampled(sampled) } else { RANDOM_FLAG.with_sampled(sampled) };
     let trace_state = match &extra {

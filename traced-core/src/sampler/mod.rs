@@ -4,12 +4,15 @@
 //! record their threshold in `tracestate` (`ot=th:...`). Any
 //! `opentelemetry_sdk` sampler can be plugged in as [`Sampler::Custom`].
 
+use crate::probability::{parent_threshold, randomness, threshold, with_threshold};
 use opentelemetry::trace::{Link, SpanContext, SpanKind, TraceId, TraceState};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::ShouldSample;
 use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
-use crate::probability::{parent_threshold, randomness, threshold, with_threshold};
 use std::fmt;
+
+mod rate;
+pub use rate::{AdaptiveSampler, RateLimiter};
 
 /// Which spans are recorded and exported.
 #[derive(Clone)]
@@ -35,55 +38,11 @@ pub enum Sampler {
     /// At most a number of new traces per second (a token bucket holding one
     /// second of tokens), and beyond that a floor ratio.
     RateLimited(std::sync::Arc<RateLimiter>),
+    /// A ratio that follows the traffic so that about a target number of
+    /// new traces per second is kept, as load changes.
+    Adaptive(std::sync::Arc<AdaptiveSampler>),
     /// Any `opentelemetry_sdk` sampler.
     Custom(Box<dyn ShouldSample>),
-}
-
-/// The state of [`Sampler::RateLimited`].
-pub struct RateLimiter {
-    per_second: f64,
-    floor: f64,
-    clock: Box<dyn Fn() -> u64 + Send + Sync>,
-    bucket: std::sync::Mutex<(f64, u64)>,
-}
-
-impl fmt::Debug for RateLimiter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RateLimiter({}/s, floor {})", self.per_second, self.floor)
-    }
-}
-
-impl RateLimiter {
-    /// At most `per_second` traces per second, then `floor` of the rest.
-    pub fn new(per_second: f64, floor: f64) -> Self {
-        let start = std::time::Instant::now();
-        Self::with_clock(per_second, floor, move || start.elapsed().as_nanos() as u64)
-    }
-
-    /// The same with a clock of one's own (nanoseconds; for tests).
-    pub fn with_clock(per_second: f64, floor: f64, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        let now = clock();
-        RateLimiter {
-            per_second: per_second.max(0.0),
-            floor,
-            clock: Box::new(clock),
-            bucket: std::sync::Mutex::new((per_second.max(0.0), now)),
-        }
-    }
-
-    fn take(&self) -> bool {
-        let now = (self.clock)();
-        let Ok(mut b) = self.bucket.lock() else { return false };
-        let elapsed = now.saturating_sub(b.1) as f64 / 1e9;
-        b.1 = now;
-        b.0 = (b.0 + elapsed * self.per_second).min(self.per_second.max(1.0));
-        if b.0 >= 1.0 {
-            b.0 -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
 }
 
 impl Default for Sampler {
@@ -102,6 +61,7 @@ impl fmt::Debug for Sampler {
             Sampler::ParentBased(root) => write!(f, "ParentBased({root:?})"),
             Sampler::Rules { rules, default } => write!(f, "Rules({rules:?}, default {default:?})"),
             Sampler::RateLimited(r) => write!(f, "{r:?}"),
+            Sampler::Adaptive(a) => write!(f, "{a:?}"),
             Sampler::Custom(s) => write!(f, "Custom({s:?})"),
         }
     }
@@ -202,9 +162,10 @@ impl Sampler {
                 chosen.unwrap_or(default).decide(input)
             }
             Sampler::RateLimited(limiter) => {
-                let keep = limiter.take() || Self::ratio_keeps(limiter.floor, input.trace_id);
+                let keep = limiter.take() || Self::ratio_keeps(limiter.floor(), input.trace_id);
                 Sampled::plain(if keep { Decision::RecordAndSample } else { Decision::Drop })
             }
+            Sampler::Adaptive(adaptive) => Self::probability(adaptive.next_ratio(), input),
             Sampler::Custom(s) => {
                 let result = s.should_sample(
                     Some(input.parent_cx),
@@ -432,6 +393,45 @@ mod tests {
         }
         // 100/s for 10 s, plus the initial second's bucket: within 10 %.
         assert!((990..=1210).contains(&kept), "kept {kept}");
+    }
+
+    #[test]
+    fn adaptive_ratio_holds_the_target_as_traffic_changes() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        let now = Arc::new(AtomicU64::new(0));
+        let clock = now.clone();
+        let adaptive = Arc::new(AdaptiveSampler::with_clock(100.0, 0.001, move || clock.load(Ordering::Relaxed)));
+        let s = Sampler::Adaptive(adaptive.clone());
+        let ids = seeded_ids(400_000, 11);
+        let mut ids = ids.into_iter();
+        let mut t = 0u64;
+        // (roots per second, seconds): a ramp up, a spike, a quiet spell.
+        for (rate, seconds) in [(1_000u64, 8u64), (20_000, 8), (50, 8)] {
+            let mut kept_per_second = Vec::new();
+            for _ in 0..seconds {
+                let mut kept = 0;
+                for _ in 0..rate {
+                    t += 1_000_000_000 / rate;
+                    now.store(t, Ordering::Relaxed);
+                    let id = ids.next().unwrap_or(TraceId::from(1u128));
+                    if decide(&s, None, id) == Decision::RecordAndSample {
+                        kept += 1;
+                    }
+                }
+                kept_per_second.push(kept);
+            }
+            // After a few seconds of adapting, each second keeps about the
+            // target (or everything, when traffic is below it).
+            let settled = &kept_per_second[4..];
+            let expected = rate.min(100) as f64;
+            for kept in settled {
+                assert!((*kept as f64 - expected).abs() <= expected * 0.25 + 3.0, "{rate}/s: {kept_per_second:?}");
+            }
+            let mean = settled.iter().sum::<u64>() as f64 / settled.len() as f64;
+            assert!((mean - expected).abs() <= expected * 0.1 + 1.0, "{rate}/s: mean {mean}, {kept_per_second:?}");
+        }
+        assert!(adaptive.current_ratio() > 0.9, "quiet traffic: everything kept");
     }
 
     #[test]
