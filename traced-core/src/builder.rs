@@ -222,7 +222,10 @@ impl TracedBuilder {
         }
         let resource = build_resource(&self.resource, &env.resource_attributes, env.service_name.as_deref());
         let (mut exporters, console_only) = self.exporters(&env)?;
-        if let Some(redaction) = self.redaction.take() {
+        // The built-ins (URL credentials and query values, SQL literals) are
+        // on unless `Redaction::none()` turns them off.
+        let redaction = self.redaction.take().unwrap_or_else(Redaction::builtin);
+        if redaction.is_active() {
             exporters = exporters.into_iter().map(|e| e.with_redaction(redaction.clone())).collect();
         }
         let mut batch = self.batch.clone().unwrap_or_else(|| {
@@ -246,7 +249,7 @@ impl TracedBuilder {
                 builder = builder.with_processor(SimpleProcessor::new(e, &resource));
             }
         } else if !exporters.is_empty() {
-            let processor = match self.tail.take() {
+            let processor = match self.tail.take().or_else(|| env.tail_sampling.clone()) {
                 Some(tail) => {
                     builder = builder.with_unsampled_recorded(true);
                     BatchProcessor::with_tail_sampling(exporters, &resource, batch, tail)

@@ -64,6 +64,7 @@ pub mod propagation;
 mod provider;
 mod sampler;
 pub mod span;
+pub mod sql;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 

@@ -152,21 +152,23 @@ pub struct EnvConfig {
     pub batch: BatchEnv,
     /// Span limits.
     pub limits: LimitsEnv,
+    /// `TRACED_TAIL_SAMPLING` (not an OpenTelemetry variable).
+    pub tail_sampling: Option<crate::processor::TailSampling>,
     /// Values that were malformed and ignored.
     pub warnings: Vec<ConfigError>,
 }
 
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     warnings: Vec<ConfigError>,
 }
 
 impl Reader<'_> {
-    fn get(&self, name: &str) -> Option<String> {
+    pub(super) fn get(&self, name: &str) -> Option<String> {
         (self.lookup)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
     }
 
-    fn warn(&mut self, variable: &'static str, value: &str, reason: impl Into<String>) {
+    pub(super) fn warn(&mut self, variable: &'static str, value: &str, reason: impl Into<String>) {
         self.warnings.push(ConfigError::InvalidValue { variable, value: value.to_owned(), reason: reason.into() });
     }
 
@@ -216,7 +218,9 @@ impl EnvConfig {
         c.service_name = r.get("OTEL_SERVICE_NAME");
         c.resource_attributes = resource_attributes(&mut r);
         c.propagators = propagators(&mut r);
-        c.sampler = sampler(&mut r);
+        let root = sampler(&mut r);
+        c.sampler = super::sampling::with_rules(&mut r, root);
+        c.tail_sampling = super::sampling::tail(&mut r);
         c.exporters = exporters(&mut r);
         c.otlp = otlp(&mut r);
         c.zipkin_endpoint = r.get("OTEL_EXPORTER_ZIPKIN_ENDPOINT");
@@ -347,6 +351,9 @@ fn sampler(r: &mut Reader<'_>) -> Option<Sampler> {
         "parentbased_always_on" => parent_based(Sampler::AlwaysOn),
         "parentbased_always_off" => parent_based(Sampler::AlwaysOff),
         "parentbased_traceidratio" => parent_based(Sampler::TraceIdRatio(ratio(r))),
+        "traced_ratelimited" | "parentbased_traced_ratelimited" | "traced_adaptive" | "parentbased_traced_adaptive" => {
+            return super::sampling::traffic_sampler(r, &raw.to_ascii_lowercase());
+        }
         "jaeger_remote" | "parentbased_jaeger_remote" | "xray" => {
             r.warn(VAR, &raw, "this sampler is not supported by traced; using parentbased_always_on");
             return None;

@@ -58,6 +58,7 @@ pub struct Redaction {
     rules: Vec<(String, Action)>,
     detectors: Detectors,
     hash_key: Vec<u8>,
+    builtins: bool,
 }
 
 impl fmt::Debug for Redaction {
@@ -65,6 +66,7 @@ impl fmt::Debug for Redaction {
         f.debug_struct("Redaction")
             .field("rules", &self.rules)
             .field("detectors", &self.detectors)
+            .field("builtins", &self.builtins)
             .finish_non_exhaustive()
     }
 }
@@ -87,18 +89,39 @@ impl Default for Redaction {
             .collect(),
             detectors: Detectors::default(),
             hash_key: Vec::new(),
+            builtins: true,
         }
     }
 }
 
 impl Redaction {
-    /// No rules, no detectors.
+    /// Nothing at all, not even the built-ins: values are exported as
+    /// recorded.
     pub fn none() -> Self {
         Redaction {
             rules: Vec::new(),
             detectors: Detectors { email: false, card_number: false, bearer_token: false, ip_address: false },
             hash_key: Vec::new(),
+            builtins: false,
         }
+    }
+
+    /// Only the built-ins, what applies when nothing else is configured:
+    /// credentials and query-string values in `url.full`, and literals in
+    /// `db.query.text` that has no bind parameters.
+    pub fn builtin() -> Self {
+        Redaction { builtins: true, ..Redaction::none() }
+    }
+
+    /// Whether it would change anything at all.
+    pub fn is_active(&self) -> bool {
+        self.builtins || !self.rules.is_empty() || self.detectors != Redaction::none().detectors
+    }
+
+    /// Turns the built-ins on or off.
+    pub fn builtins(mut self, on: bool) -> Self {
+        self.builtins = on;
+        self
     }
 
     /// Adds a rule; the first matching rule wins.
@@ -133,8 +156,14 @@ impl Redaction {
         format!("sha256:{hex}")
     }
 
-    /// Applies the rules and detectors to a list of attributes.
+    /// Applies the built-ins, rules and detectors to a list of attributes.
     pub fn apply(&self, attributes: &mut Vec<KeyValue>) {
+        if self.builtins {
+            self.apply_builtins(attributes);
+        }
+        if self.rules.is_empty() && self.detectors == Redaction::none().detectors {
+            return;
+        }
         attributes.retain_mut(|kv| {
             match self.action_for(kv.key.as_str()) {
                 Some(Action::Drop) => return false,
@@ -152,6 +181,25 @@ impl Redaction {
         });
     }
 
+    fn apply_builtins(&self, attributes: &mut [KeyValue]) {
+        let system = attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == "db.system.name" || kv.key.as_str() == "db.system")
+            .map(|kv| kv.value.as_str().into_owned());
+        for kv in attributes.iter_mut() {
+            let Value::String(text) = &kv.value else { continue };
+            let clean = match kv.key.as_str() {
+                "url.full" | "http.url" => Some(redact_url(text.as_str())).filter(|u| u != text.as_str()),
+                "url.query" => Some(redact_query(text.as_str())).filter(|q| q != text.as_str()),
+                "db.query.text" | "db.statement" => redact_query_text(text.as_str(), system.as_deref()),
+                _ => None,
+            };
+            if let Some(clean) = clean {
+                kv.value = Value::String(StringValue::from(clean));
+            }
+        }
+    }
+
     /// The text with detected values replaced, or `None` when nothing was found.
     pub fn scrub(&self, text: &str) -> Option<String> {
         let mut out = text.to_owned();
@@ -167,6 +215,65 @@ impl Redaction {
         }
         changed.then_some(out)
     }
+}
+
+/// A URL fit to record: credentials replaced by `REDACTED:REDACTED` and the
+/// value of every query parameter by `REDACTED` (keys kept), since query
+/// strings carry tokens and personal data as often as not.
+pub fn redact_url(url: &str) -> String {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (base, query) = match before_fragment.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (before_fragment, None),
+    };
+    let mut out = redact_userinfo(base);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(&redact_query(query));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+fn redact_userinfo(base: &str) -> String {
+    let Some((scheme, rest)) = base.split_once("://") else { return base.to_owned() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://REDACTED:REDACTED@{host}{path}"),
+        None => base.to_owned(),
+    }
+}
+
+/// A query string fit to record: every value replaced by `REDACTED`.
+pub fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) => format!("{k}=REDACTED"),
+            None => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `db.query.text` fit to record: as written when it has bind parameters
+/// (it then holds no values), else with every literal replaced by `?`.
+/// `None` when it needs no change.
+pub fn redact_query_text(text: &str, system: Option<&str>) -> Option<String> {
+    let dialect = crate::sql::Dialect::for_system(system.unwrap_or_default());
+    let lexed = crate::sql::lex(text, dialect);
+    if lexed.has_placeholders() {
+        return None;
+    }
+    let clean = crate::sql::sanitize(text, &lexed);
+    (clean != text).then_some(clean)
 }
 
 fn replace_bearer(text: &mut String) -> bool {
@@ -326,6 +433,36 @@ impl<E: SpanExporter> SpanExporter for RedactingExporter<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_lose_credentials_and_query_values() {
+        assert_eq!(
+            redact_url("https://user:pw@example.com:8443/a/b?token=abc&x=1&flag#frag"),
+            "https://REDACTED:REDACTED@example.com:8443/a/b?token=REDACTED&x=REDACTED&flag#frag"
+        );
+        assert_eq!(redact_url("http://example.com/plain"), "http://example.com/plain");
+        assert_eq!(redact_url("http://example.com/p@th"), "http://example.com/p@th");
+    }
+
+    #[test]
+    fn builtins_clean_urls_and_unbound_sql_by_default() {
+        let mut attrs = vec![
+            KeyValue::new("db.system.name", "mysql"),
+            KeyValue::new("url.full", "https://u:p@h/x?card=4111&q=1"),
+            KeyValue::new("db.query.text", "SELECT * FROM t WHERE email = \"a@b.c\" AND n = 5"),
+            KeyValue::new("db.statement", "SELECT * FROM t WHERE id = ? AND kind = 'x'"),
+            KeyValue::new("server.address", "10.0.0.1"),
+        ];
+        Redaction::builtin().apply(&mut attrs);
+        assert_eq!(attrs[1].value.as_str(), "https://REDACTED:REDACTED@h/x?card=REDACTED&q=REDACTED");
+        assert_eq!(attrs[2].value.as_str(), "SELECT * FROM t WHERE email = ? AND n = ?");
+        // Bind parameters: recorded as written, per the conventions.
+        assert_eq!(attrs[3].value.as_str(), "SELECT * FROM t WHERE id = ? AND kind = 'x'");
+        assert_eq!(attrs[4].value.as_str(), "10.0.0.1", "no detectors in the built-ins");
+        let mut raw = vec![KeyValue::new("url.full", "https://h/x?q=1")];
+        Redaction::none().apply(&mut raw);
+        assert_eq!(raw[0].value.as_str(), "https://h/x?q=1");
+    }
 
     fn scrub(text: &str) -> String {
         Redaction::default().scrub(text).unwrap_or_else(|| text.to_owned())

@@ -369,7 +369,7 @@ mod tests {
     use opentelemetry::InstrumentationScope;
     use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
     use rand::{RngCore, SeedableRng};
-    use std::time::{SystemTime, UNIX_EPOCH};
+    use std::time::UNIX_EPOCH;
 
     fn span(trace: u128, id: u64, parent: u64, millis: u64, error: bool, sampled: bool) -> SpanData {
         let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);

@@ -4,10 +4,10 @@
 //! `information_schema.PROCESSLIST` and pg_tracing can tie the statement
 //! to its span.
 
-use super::lexer::Lexed;
 use opentelemetry::trace::SpanContext;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use traced_core::propagation::format_traceparent;
+use traced_core::sql::Lexed;
 
 /// When statements carry the comment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -70,10 +70,10 @@ fn quote(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::lexer::{lex, Dialect};
     use super::*;
     use opentelemetry::trace::{SpanId, TraceFlags, TraceId, TraceState};
     use std::str::FromStr;
+    use traced_core::sql::{lex, Dialect};
 
     fn cx(state: &str) -> SpanContext {
         SpanContext::new(

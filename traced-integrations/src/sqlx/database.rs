@@ -2,10 +2,10 @@
 //! connect options.
 
 use super::commenter::TraceComment;
-use super::lexer::Dialect;
 use super::pool::TracedPool;
 use super::query::{Backend, Target};
 use sqlx_core::pool::Pool;
+use traced_core::sql::Dialect;
 
 use std::sync::Arc;
 

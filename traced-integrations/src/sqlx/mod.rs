@@ -45,10 +45,8 @@ mod commenter;
 mod connection;
 mod database;
 mod executor;
-mod lexer;
 mod pool;
 mod query;
-mod sanitize;
 mod stream;
 mod summary;
 

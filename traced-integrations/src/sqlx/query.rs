@@ -3,8 +3,6 @@
 //! trace comment appended and run unprepared-and-uncached).
 
 use super::commenter::{with_trace_comment, TraceComment};
-use super::lexer::{lex, Dialect};
-use super::sanitize::sanitize;
 use super::summary::summarize;
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{
@@ -18,6 +16,7 @@ use sqlx_core::executor::Execute;
 use sqlx_core::sql_str::{AssertSqlSafe, SqlSafeStr, SqlStr};
 use std::borrow::Cow;
 use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
+use traced_core::sql::{lex, sanitize, Dialect};
 
 /// What differs between the databases, as plain data.
 #[derive(Debug)]

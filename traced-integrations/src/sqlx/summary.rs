@@ -3,7 +3,7 @@
 //! SELECT orders`), as the database conventions describe. Low-cardinality:
 //! no literals, aliases or columns, at most 255 characters.
 
-use super::lexer::{Kind, Lexed};
+use traced_core::sql::{Kind, Lexed, Token};
 
 /// The summary, and the operation and collection when the statement has
 /// exactly one of each (the conventions forbid guessing them from a query
@@ -273,7 +273,7 @@ pub(crate) fn summarize(sql: &str, lexed: &Lexed) -> Summary {
 
 /// The table name starting at token `i` (after modifiers), with its
 /// schema parts joined by `.`, and the index after it.
-fn target(tokens: &[&super::lexer::Token], sql: &str, mut i: usize) -> Option<(String, usize)> {
+fn target(tokens: &[&Token], sql: &str, mut i: usize) -> Option<(String, usize)> {
     let text = |i: usize| &sql[tokens[i].start..tokens[i].end];
     while tokens.get(i).is_some_and(|t| t.kind == Kind::Word) && is(text(i), TARGET_MODIFIERS) {
         i += 1;
@@ -300,8 +300,8 @@ fn target(tokens: &[&super::lexer::Token], sql: &str, mut i: usize) -> Option<(S
 
 #[cfg(test)]
 mod tests {
-    use super::super::lexer::{lex, Dialect};
     use super::*;
+    use traced_core::sql::{lex, Dialect};
 
     fn summary(sql: &str) -> String {
         summarize(sql, &lex(sql, Dialect::POSTGRES)).text

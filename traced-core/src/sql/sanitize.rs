@@ -5,7 +5,7 @@
 use super::lexer::{Kind, Lexed};
 
 /// `sql` with its string and numeric literals replaced by `?`.
-pub(crate) fn sanitize(sql: &str, lexed: &Lexed) -> String {
+pub fn sanitize(sql: &str, lexed: &Lexed) -> String {
     let mut out = String::with_capacity(sql.len());
     for t in &lexed.tokens {
         match t.kind {

@@ -7,38 +7,38 @@
 
 /// Lexical rules that differ between the databases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Dialect {
+pub struct Dialect {
     /// `\'` escapes a quote inside '...' (MySQL's default `sql_mode`).
-    pub(crate) backslash_escapes: bool,
+    pub backslash_escapes: bool,
     /// `"..."` is a string, not an identifier (MySQL without `ANSI_QUOTES`).
-    pub(crate) double_quoted_strings: bool,
+    pub double_quoted_strings: bool,
     /// `#` starts a line comment (MySQL).
-    pub(crate) hash_comments: bool,
+    pub hash_comments: bool,
     /// `$tag$...$tag$` strings (PostgreSQL).
-    pub(crate) dollar_quotes: bool,
+    pub dollar_quotes: bool,
     /// `[name]` identifiers (SQLite).
-    pub(crate) bracket_identifiers: bool,
+    pub bracket_identifiers: bool,
 }
 
 impl Dialect {
-    #[cfg(any(feature = "sqlx-postgres", test))]
-    pub(crate) const POSTGRES: Dialect = Dialect {
+    /// PostgreSQL: `$1`, `$$..$$`, `E'..'`.
+    pub const POSTGRES: Dialect = Dialect {
         backslash_escapes: false,
         double_quoted_strings: false,
         hash_comments: false,
         dollar_quotes: true,
         bracket_identifiers: false,
     };
-    #[cfg(any(feature = "sqlx-mysql", test))]
-    pub(crate) const MYSQL: Dialect = Dialect {
+    /// MySQL and MariaDB: backslash escapes, `"strings"`, `#` comments.
+    pub const MYSQL: Dialect = Dialect {
         backslash_escapes: true,
         double_quoted_strings: true,
         hash_comments: true,
         dollar_quotes: false,
         bracket_identifiers: false,
     };
-    #[cfg(any(feature = "sqlx-sqlite", test))]
-    pub(crate) const SQLITE: Dialect = Dialect {
+    /// SQLite: `[identifiers]`.
+    pub const SQLITE: Dialect = Dialect {
         backslash_escapes: false,
         double_quoted_strings: false,
         hash_comments: false,
@@ -49,7 +49,7 @@ impl Dialect {
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// A keyword or an unquoted identifier.
     Word,
     /// `"name"`, `` `name` `` or `[name]`.
@@ -70,28 +70,33 @@ pub(crate) enum Kind {
 
 /// One token: its kind and its byte range in the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Token {
-    pub(crate) kind: Kind,
-    pub(crate) start: usize,
-    pub(crate) end: usize,
+pub struct Token {
+    /// What it is.
+    pub kind: Kind,
+    /// Where it starts (byte offset, on a character boundary).
+    pub start: usize,
+    /// Where it ends (exclusive).
+    pub end: usize,
 }
 
 /// The tokens of a text, and whether it ended inside a string, quoted
 /// identifier or block comment.
-pub(crate) struct Lexed {
-    pub(crate) tokens: Vec<Token>,
-    pub(crate) unterminated: bool,
+pub struct Lexed {
+    /// Every token, whitespace and comments included, in order.
+    pub tokens: Vec<Token>,
+    /// The text ended inside a string, quoted identifier or block comment.
+    pub unterminated: bool,
 }
 
 impl Lexed {
     /// Whether any token is a comment.
-    pub(crate) fn has_comment(&self) -> bool {
+    pub fn has_comment(&self) -> bool {
         self.tokens.iter().any(|t| t.kind == Kind::Comment)
     }
 }
 
 /// Splits `sql` into tokens.
-pub(crate) fn lex(sql: &str, dialect: Dialect) -> Lexed {
+pub fn lex(sql: &str, dialect: Dialect) -> Lexed {
     let bytes = sql.as_bytes();
     let mut tokens = Vec::with_capacity(bytes.len() / 4 + 1);
     let mut unterminated = false;
