@@ -162,6 +162,54 @@ fn span_limits_drop_and_count() {
 }
 
 #[test]
+fn every_span_limit_truncates_or_drops_and_counts() {
+    let exporter = MemoryExporter::default();
+    let limits = traced::SpanLimits {
+        attribute_value_length: Some(8),
+        event_count: 2,
+        link_count: 1,
+        ..traced::SpanLimits::default()
+    };
+    let (provider, _, _) = traced::builder()
+        .env(traced::config::EnvConfig::default())
+        .span_limits(limits)
+        .with_exporter(exporter.clone())
+        .simple_export()
+        .build()
+        .unwrap();
+    let provider = provider.unwrap();
+    {
+        let _default = provider.set_default();
+        let linked = |n: u64| {
+            let cx = opentelemetry::trace::SpanContext::new(
+                opentelemetry::trace::TraceId::from(n as u128),
+                opentelemetry::trace::SpanId::from(n),
+                opentelemetry::trace::TraceFlags::SAMPLED,
+                true,
+                opentelemetry::trace::TraceState::NONE,
+            );
+            opentelemetry::trace::Link::with_context(cx)
+        };
+        let mut span = ActiveSpan::start(
+            &OUTER,
+            OUTER.name(),
+            1,
+            |a| a.push(KeyValue::new("note", "héllo wörld, longer than eight")),
+            || vec![linked(1), linked(2), linked(3)],
+        );
+        for i in 0..5 {
+            span.add_event(format!("e{i}"), vec![]);
+        }
+        span.end();
+    }
+    let s = exporter.spans().pop().expect("one span");
+    // Eight characters, as the specification counts them (not bytes).
+    assert_eq!(s.attributes[0].value.as_str(), "héllo wö");
+    assert_eq!((s.events.len(), s.events.dropped_count), (2, 3));
+    assert_eq!((s.links.len(), s.links.dropped_count), (1, 2));
+}
+
+#[test]
 fn a_future_keeps_the_parent_it_was_called_under_across_threads() {
     let spans = capture();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
