@@ -105,13 +105,13 @@ impl ShutdownGuard {
         }
         let result = provider.shutdown(self.timeout);
         let stats = provider.stats();
-        if stats.lost() > 0 {
+        // What is still pending now (the deadline passed) is lost as well.
+        let lost = stats.lost() + stats.pending;
+        if lost > 0 {
             diagnostics::warn(&format!(
-                "{} spans were not exported ({} dropped on a full queue, {} in failed exports, {} ended after shutdown)",
-                stats.lost(),
-                stats.dropped_queue_full,
-                stats.failed,
-                stats.dropped_after_shutdown
+                "{lost} spans were not exported ({} dropped on a full queue, {} in failed exports, {} ended after \
+                 shutdown, {} still pending at the shutdown deadline)",
+                stats.dropped_queue_full, stats.failed, stats.dropped_after_shutdown, stats.pending
             ));
         }
         result.map(|()| stats)

@@ -9,6 +9,7 @@
 //! nothing is reallocated per span. When the queue holds `max_queue_size`
 //! spans, new spans are dropped and counted.
 
+use super::suppress::{is_exporting, Exporting};
 use super::tail::{TailSampler, TailSampling};
 use super::{ExportStats, ExporterBox, Processor};
 use crate::diagnostics;
@@ -62,6 +63,8 @@ struct Shared {
     config: BatchConfig,
     /// Tail sampling decides later: record-only spans are queued too.
     accept_unsampled: bool,
+    /// Spans in the export running now.
+    in_flight: AtomicUsize,
     /// Every thread's chunk being filled (the export thread takes partial
     /// ones on the schedule tick, flush and shutdown).
     buffers: Mutex<Vec<Arc<ThreadBuffer>>>,
@@ -81,6 +84,12 @@ struct Shared {
 }
 
 impl Shared {
+    /// Spans in the threads' chunks being filled.
+    fn buffered(&self) -> usize {
+        let Ok(buffers) = self.buffers.lock() else { return 0 };
+        buffers.iter().map(|b| b.current.lock().map(|c| c.len()).unwrap_or(0)).sum()
+    }
+
     fn fresh_chunk(&self) -> Chunk {
         self.spare
             .lock()
@@ -150,6 +159,7 @@ impl BatchProcessor {
         let shared = Arc::new(Shared {
             config,
             accept_unsampled: tail.is_some(),
+            in_flight: AtomicUsize::new(0),
             buffers: Mutex::new(Vec::new()),
             full: Mutex::new(VecDeque::new()),
             queued: AtomicUsize::new(0),
@@ -215,7 +225,7 @@ impl BatchProcessor {
 impl Processor for BatchProcessor {
     #[inline]
     fn on_end(&self, span: FinishedSpan) {
-        if !span.is_sampled() && !self.shared.accept_unsampled {
+        if (!span.is_sampled() && !self.shared.accept_unsampled) || is_exporting() {
             return;
         }
         let shared = &*self.shared;
@@ -279,6 +289,7 @@ impl Processor for BatchProcessor {
             dropped_queue_full: s.dropped_queue_full.load(Ordering::Relaxed),
             failed: s.failed.load(Ordering::Relaxed),
             dropped_after_shutdown: s.dropped_after_shutdown.load(Ordering::Relaxed),
+            pending: (s.queued.load(Ordering::Relaxed) + s.in_flight.load(Ordering::Relaxed) + s.buffered()) as u64,
         }
     }
 }
@@ -291,6 +302,8 @@ struct Worker {
 
 impl Worker {
     fn run(mut self, rx: mpsc::Receiver<Control>) {
+        // Everything on this thread is export work.
+        let _exporting = Exporting::enter();
         let delay = self.shared.config.schedule_delay;
         let mut next = Instant::now() + delay;
         loop {
@@ -423,6 +436,13 @@ impl Worker {
         if batch.is_empty() {
             return Ok(());
         }
+        self.shared.in_flight.store(batch.len(), Ordering::Relaxed);
+        let result = self.send_now(batch);
+        self.shared.in_flight.store(0, Ordering::Relaxed);
+        result
+    }
+
+    fn send_now(&self, batch: Vec<SpanData>) -> Result<(), LifecycleError> {
         let n = batch.len() as u64;
         let timeout = self.shared.config.export_timeout;
         let mut result = Ok(());

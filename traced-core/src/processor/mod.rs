@@ -9,6 +9,7 @@ mod batch;
 mod exporter;
 pub mod redact;
 mod simple;
+mod suppress;
 mod tail;
 
 pub use batch::{BatchConfig, BatchProcessor};
@@ -49,6 +50,9 @@ pub struct ExportStats {
     pub failed: u64,
     /// Spans that ended after shutdown.
     pub dropped_after_shutdown: u64,
+    /// Spans accepted and not yet exported (queued, or in an export that
+    /// has not finished): after a shutdown that timed out, these are lost too.
+    pub pending: u64,
 }
 
 impl ExportStats {
@@ -64,5 +68,6 @@ impl std::ops::AddAssign for ExportStats {
         self.dropped_queue_full += o.dropped_queue_full;
         self.failed += o.failed;
         self.dropped_after_shutdown += o.dropped_after_shutdown;
+        self.pending += o.pending;
     }
 }

@@ -1,6 +1,7 @@
 //! Synchronous export on the ending thread: every span reaches the exporter
 //! before `end` returns. For tests and short-lived tools, not for services.
 
+use super::suppress::{is_exporting, Exporting};
 use super::{ExportStats, ExporterBox, Processor};
 use crate::error::LifecycleError;
 use crate::span::FinishedSpan;
@@ -35,7 +36,7 @@ impl SimpleProcessor {
 
 impl Processor for SimpleProcessor {
     fn on_end(&self, span: FinishedSpan) {
-        if !span.is_sampled() {
+        if !span.is_sampled() || is_exporting() {
             return;
         }
         if self.shut_down.load(Ordering::Acquire) {
@@ -46,6 +47,7 @@ impl Processor for SimpleProcessor {
             self.failed.fetch_add(1, Ordering::Relaxed);
             return;
         };
+        let _exporting = Exporting::enter();
         match exporter.export_blocking(vec![span.into_span_data()], Duration::from_secs(10)) {
             Ok(()) => self.exported.fetch_add(1, Ordering::Relaxed),
             Err(_) => self.failed.fetch_add(1, Ordering::Relaxed),
@@ -54,6 +56,7 @@ impl Processor for SimpleProcessor {
 
     fn force_flush(&self, _timeout: Duration) -> Result<(), LifecycleError> {
         let exporter = self.exporter.lock().map_err(|_| LifecycleError::Export("poisoned".into()))?;
+        let _exporting = Exporting::enter();
         exporter.force_flush().map_err(|e| LifecycleError::Export(e.to_string()))
     }
 
@@ -62,6 +65,7 @@ impl Processor for SimpleProcessor {
             return Err(LifecycleError::AlreadyShutdown);
         }
         let exporter = self.exporter.lock().map_err(|_| LifecycleError::Export("poisoned".into()))?;
+        let _exporting = Exporting::enter();
         exporter.shutdown_with_timeout(timeout).map_err(|e| LifecycleError::Export(e.to_string()))
     }
 
@@ -71,6 +75,7 @@ impl Processor for SimpleProcessor {
             dropped_queue_full: 0,
             failed: self.failed.load(Ordering::Relaxed),
             dropped_after_shutdown: self.after_shutdown.load(Ordering::Relaxed),
+            pending: 0,
         }
     }
 }

@@ -1,0 +1,301 @@
+//! Collector faults against a receiver on 127.0.0.1 that the test stops,
+//! restarts, slows down and makes answer errors or garbage: the traced call
+//! never waits for export, memory stays bounded by the queue, losses are
+//! counted, and export resumes by itself. Each test prints its figures.
+#![cfg(all(feature = "otlp-http", feature = "test-util"))]
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use support::faulty_receiver::{Behaviour, FaultyReceiver};
+use traced::config::{EnvConfig, OtlpEnv, OtlpProtocol};
+use traced::processor::BatchConfig;
+use traced::traced;
+
+struct Measuring;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+#[allow(unsafe_code)]
+// SAFETY: forwards to the system allocator unchanged; only counts bytes.
+unsafe impl GlobalAlloc for Measuring {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Measuring = Measuring;
+
+const QUEUE: usize = 2048;
+
+/// One fault scenario at a time: the heap figures are process-wide.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn pipeline(receiver: &FaultyReceiver, export_timeout: Duration) -> traced::Provider {
+    let (provider, _, _) = traced::builder()
+        .env(EnvConfig::default())
+        .service_name("faults")
+        .otlp_with(OtlpEnv {
+            traces_endpoint: Some(receiver.endpoint()),
+            protocol: Some(OtlpProtocol::HttpProtobuf),
+            timeout: Some(export_timeout),
+            ..Default::default()
+        })
+        .batch(BatchConfig {
+            schedule_delay: Duration::from_millis(100),
+            max_queue_size: QUEUE,
+            max_export_batch_size: 512,
+            ..BatchConfig::default()
+        })
+        .build()
+        .expect("pipeline");
+    provider.expect("enabled")
+}
+
+#[traced(fields(order.id = n))]
+fn handle(n: u64) -> u64 {
+    std::hint::black_box(n.wrapping_mul(31))
+}
+
+/// Call latencies of one phase, sorted.
+struct Phase(Vec<Duration>);
+
+impl Phase {
+    fn quantile(&self, q: f64) -> Duration {
+        self.0[((self.0.len() - 1) as f64 * q) as usize]
+    }
+}
+
+/// Calls `handle` at `rate` per second for `length`, timing every call.
+fn produce(provider: traced::Provider, rate: u64, length: Duration) -> Phase {
+    let _default = provider.set_default();
+    let start = Instant::now();
+    let mut latencies = Vec::with_capacity((rate as f64 * length.as_secs_f64()) as usize);
+    let mut n = 0u64;
+    while start.elapsed() < length {
+        // Bursts of 100 calls, paced to the rate.
+        for _ in 0..100 {
+            let t = Instant::now();
+            handle(n);
+            latencies.push(t.elapsed());
+            n += 1;
+        }
+        let due = start + Duration::from_secs_f64(n as f64 / rate as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+    latencies.sort();
+    Phase(latencies)
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+#[test]
+fn collector_down_for_30_seconds_at_10k_spans_per_second() {
+    let _serial = serial();
+    let mut receiver = FaultyReceiver::start();
+    let provider = pipeline(&receiver, Duration::from_secs(2));
+    let up = produce(provider, 10_000, Duration::from_secs(3));
+    provider.force_flush(Duration::from_secs(10)).expect("flush while up");
+    let exported_before = receiver.spans();
+    assert_eq!(exported_before, up.0.len(), "everything exported while the collector is up");
+
+    receiver.stop();
+    let heap_before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(heap_before, Ordering::Relaxed);
+    let down = produce(provider, 10_000, Duration::from_secs(30));
+    let heap_growth = PEAK.load(Ordering::Relaxed).saturating_sub(heap_before);
+    let during = provider.stats();
+
+    receiver.restart();
+    let after = produce(provider, 10_000, Duration::from_secs(3));
+    provider.force_flush(Duration::from_secs(20)).expect("flush after the collector returned");
+    let stats = provider.stats();
+    let produced = up.0.len() + down.0.len() + after.0.len();
+    println!(
+        "collector down 30 s at 10k/s: produced {produced}, exported {}, dropped on a full queue {}, in failed \
+         exports {}; peak heap growth while down {} KiB; call latency up p50 {:.2} us p99 {:.2} us, down p50 {:.2} us \
+         p99 {:.2} us, max down {:.0} us",
+        stats.exported,
+        stats.dropped_queue_full,
+        stats.failed,
+        heap_growth >> 10,
+        micros(up.quantile(0.5)),
+        micros(up.quantile(0.99)),
+        micros(down.quantile(0.5)),
+        micros(down.quantile(0.99)),
+        micros(down.quantile(1.0)),
+    );
+
+    // No call waits for the export: the median is what it was, and no call
+    // comes near an export attempt's duration.
+    assert!(down.quantile(0.5) <= up.quantile(0.5) * 3 + Duration::from_micros(5));
+    assert!(down.quantile(0.999) < Duration::from_millis(20), "{:?}", down.quantile(0.999));
+    // Bounded by the queue: 300,000 spans would be ~150 MB.
+    assert!(heap_growth < 32 << 20, "heap grew {} KiB", heap_growth >> 10);
+    assert!(during.dropped_queue_full + during.failed > 0, "losses are counted: {during:?}");
+    // Export resumed by itself: what was made after the restart arrived.
+    assert!(receiver.spans() >= exported_before + after.0.len(), "{} arrived", receiver.spans());
+    assert_eq!(stats.exported as usize, receiver.spans(), "what the receiver got is what we count");
+    assert_eq!(
+        stats.exported + stats.dropped_queue_full + stats.failed,
+        produced as u64,
+        "every span is exported or counted as lost"
+    );
+    provider.shutdown(Duration::from_secs(5)).expect("shutdown");
+}
+
+#[test]
+fn retryable_statuses_are_retried_and_others_are_not() {
+    let _serial = serial();
+    for (status, retried) in [(503, true), (429, true), (502, true), (400, false), (500, false)] {
+        let receiver = FaultyReceiver::start();
+        receiver.set(Behaviour::StatusThenAccept { first: status, times: 2 });
+        let provider = pipeline(&receiver, Duration::from_secs(10));
+        {
+            let _default = provider.set_default();
+            for n in 0..10 {
+                handle(n);
+            }
+        }
+        let _ = provider.force_flush(Duration::from_secs(20));
+        let stats = provider.stats();
+        if retried {
+            assert_eq!(receiver.requests(), 3, "{status}: two failures, then accepted");
+            assert_eq!((receiver.spans(), stats.exported, stats.failed), (10, 10, 0), "{status}");
+        } else {
+            assert_eq!(receiver.requests(), 1, "{status}: not retried");
+            assert_eq!((receiver.spans(), stats.exported, stats.failed), (0, 0, 10), "{status}");
+        }
+        provider.shutdown(Duration::from_secs(5)).expect("shutdown");
+    }
+}
+
+#[test]
+fn a_slow_collector_and_one_answering_garbage_do_not_slow_the_caller() {
+    let _serial = serial();
+    for behaviour in [Behaviour::Slow(Duration::from_secs(2)), Behaviour::Garbage] {
+        let receiver = FaultyReceiver::start();
+        let provider = pipeline(&receiver, Duration::from_secs(3));
+        let baseline = produce(provider, 10_000, Duration::from_secs(1));
+        provider.force_flush(Duration::from_secs(10)).expect("flush");
+        receiver.set(behaviour.clone());
+        let heap_before = LIVE.load(Ordering::Relaxed);
+        PEAK.store(heap_before, Ordering::Relaxed);
+        let faulty = produce(provider, 10_000, Duration::from_secs(6));
+        let growth = PEAK.load(Ordering::Relaxed).saturating_sub(heap_before);
+        let stats = provider.stats();
+        println!(
+            "{behaviour:?}: produced {}, exported {}, dropped {}, failed {}, heap growth {} KiB, p50 {:.2} us -> {:.2} us, \
+             p99.9 {:.0} us",
+            baseline.0.len() + faulty.0.len(),
+            stats.exported,
+            stats.dropped_queue_full,
+            stats.failed,
+            growth >> 10,
+            micros(baseline.quantile(0.5)),
+            micros(faulty.quantile(0.5)),
+            micros(faulty.quantile(0.999)),
+        );
+        assert!(faulty.quantile(0.5) <= baseline.quantile(0.5) * 3 + Duration::from_micros(5));
+        assert!(faulty.quantile(0.999) < Duration::from_millis(20));
+        assert!(growth < 32 << 20, "heap grew {} KiB", growth >> 10);
+        assert!(stats.dropped_queue_full + stats.failed > 0, "{stats:?}");
+        let started = Instant::now();
+        let _ = provider.shutdown(Duration::from_secs(3));
+        assert!(started.elapsed() < Duration::from_secs(5), "shutdown took {:?}", started.elapsed());
+    }
+}
+
+#[test]
+fn shutdown_while_the_collector_is_down_keeps_its_deadline_and_counts_the_loss() {
+    let _serial = serial();
+    let mut receiver = FaultyReceiver::start();
+    // A long export timeout: only the shutdown deadline can end the wait.
+    let provider = pipeline(&receiver, Duration::from_secs(30));
+    receiver.stop();
+    {
+        let _default = provider.set_default();
+        for n in 0..5_000 {
+            handle(n);
+        }
+    }
+    let started = Instant::now();
+    let result = provider.shutdown(Duration::from_secs(2));
+    let took = started.elapsed();
+    let stats = provider.stats();
+    println!("shutdown with the collector down: {took:?}, {result:?}, {stats:?}");
+    assert!(took < Duration::from_secs(3), "shutdown took {took:?}");
+    assert_eq!(
+        stats.dropped_queue_full + stats.failed + stats.pending,
+        5_000,
+        "every span is accounted for as lost: {stats:?}"
+    );
+}
+
+/// An exporter that itself runs traced code, and whose shutdown drops a
+/// value that does too.
+#[derive(Debug)]
+struct Reentrant;
+
+struct TracedOnDrop;
+
+impl Drop for TracedOnDrop {
+    fn drop(&mut self) {
+        handle(7);
+    }
+}
+
+impl opentelemetry_sdk::trace::SpanExporter for Reentrant {
+    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        for n in 0..batch.len() as u64 {
+            handle(n);
+        }
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> opentelemetry_sdk::error::OTelSdkResult {
+        drop(TracedOnDrop);
+        Ok(())
+    }
+}
+
+#[test]
+fn traced_code_inside_an_exporter_or_a_drop_at_shutdown_does_not_deadlock() {
+    let _serial = serial();
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let guard = traced::builder().env(EnvConfig::default()).with_exporter(Reentrant).install().expect("install");
+        for n in 0..5_000 {
+            handle(n);
+        }
+        guard.force_flush().expect("flush");
+        {
+            let _late = TracedOnDrop;
+        }
+        let stats = guard.shutdown();
+        let _ = done.send(stats);
+    });
+    let stats = finished.recv_timeout(Duration::from_secs(30)).expect("finished without deadlock");
+    assert!(stats.is_ok(), "{stats:?}");
+}
