@@ -7,9 +7,15 @@ use super::lexer::{Kind, Lexed};
 /// `sql` with its string and numeric literals replaced by `?`.
 pub fn sanitize(sql: &str, lexed: &Lexed) -> String {
     let mut out = String::with_capacity(sql.len());
-    for t in &lexed.tokens {
+    let last = lexed.tokens.len().saturating_sub(1);
+    for (i, t) in lexed.tokens.iter().enumerate() {
         match t.kind {
+            // An unterminated last token may be a string gone wrong, or
+            // hide one: it goes whole.
+            _ if lexed.unterminated && i == last => out.push('?'),
             Kind::String | Kind::Number => out.push('?'),
+            // A space where a comment was, so its neighbours stay apart.
+            Kind::Comment if !out.ends_with(char::is_whitespace) => out.push(' '),
             Kind::Comment => {}
             _ => out.push_str(&sql[t.start..t.end]),
         }
@@ -49,5 +55,13 @@ mod tests {
     #[test]
     fn an_unterminated_string_is_still_hidden() {
         assert_eq!(clean("SELECT 'open secret", Dialect::POSTGRES), "SELECT ?");
+        // Found by fuzzing: an open quoted identifier swallowing quotes.
+        assert_eq!(clean("SELECT '''''@'''''@_\"''''''''@''''''**", Dialect::POSTGRES), "SELECT ?@_?");
+    }
+
+    #[test]
+    fn comments_leave_a_space_so_tokens_stay_apart() {
+        assert_eq!(clean("SELECT 1/*c*/FROM t", Dialect::POSTGRES), "SELECT ? FROM t");
+        assert_eq!(clean("SELECT -/**/-1", Dialect::POSTGRES), "SELECT - -?");
     }
 }
