@@ -1,5 +1,5 @@
 //! Errors of set-up and lifecycle calls. The span path itself never fails: it
-//! counts what it drops and reports it (see [`crate::diagnostics`]).
+//! counts what it drops and reports it once on stderr.
 
 use std::time::Duration;
 

@@ -10,6 +10,17 @@
 //!   `random` flag), W3C Baggage and Jaeger, with `inject`/`extract` helpers.
 //! - Exporters ([`export`]): console (the default), OTLP gRPC/HTTP and Zipkin
 //!   behind features; processors ([`processor`]) batch off the hot path.
+//! - Sampling ([`Sampler`]): ratio decisions follow OpenTelemetry's
+//!   consistent probability sampling (`ot=th` in `tracestate`), plus rules
+//!   by span name, a rate limit and an adaptive ratio; in-process tail
+//!   sampling ([`processor::TailSampling`]) decides in the export thread.
+//! - Data protection ([`processor::redact`]): redaction in the export thread,
+//!   with built-ins on by default (URL credentials and query values, SQL
+//!   literals; [`sql`] reads the SQL), and span limits.
+//! - Safety: nothing a `#[traced]` call does waits for export; spans made
+//!   while exporting (an exporter's own HTTP calls, a `Drop` at shutdown)
+//!   are suppressed, so export never feeds itself; every span that does not
+//!   reach an exporter is counted ([`ExportStats`]) and reported once.
 //!
 //! # Why the hot path is ours
 //!

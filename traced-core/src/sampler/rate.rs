@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Mutex;
 
-/// The state of [`Sampler::RateLimited`].
+/// The state of [`super::Sampler::RateLimited`].
 pub struct RateLimiter {
     per_second: f64,
     floor: f64,
