@@ -202,12 +202,15 @@ impl Redaction {
 
     /// The text with detected values replaced, or `None` when nothing was found.
     pub fn scrub(&self, text: &str) -> Option<String> {
+        let d = self.detectors;
+        if !(d.email || d.card_number || d.ip_address || d.bearer_token) {
+            return None;
+        }
         let mut out = text.to_owned();
         let mut changed = false;
         if self.detectors.bearer_token {
             changed |= replace_bearer(&mut out);
         }
-        let d = self.detectors;
         if d.email || d.card_number || d.ip_address {
             changed |= replace_tokens(&mut out, |token| {
                 (d.email && is_email(token)) || (d.ip_address && is_ip(token)) || (d.card_number && is_card(token))
