@@ -64,8 +64,19 @@ fn parse_member(member: &str) -> Option<(String, String, String)> {
         return None;
     }
     let value = percent_decode_str(value).decode_utf8_lossy().into_owned();
-    let properties: Vec<&str> = parts.map(|p| p.trim_matches(OWS)).filter(|p| !p.is_empty()).collect();
+    // Properties that do not follow the grammar are dropped (the member is
+    // kept): passed on as they are, they could make the header we send
+    // invalid, and lose all of it downstream.
+    let properties: Vec<&str> = parts.map(|p| p.trim_matches(OWS)).filter(|p| is_property(p)).collect();
     Some((key.to_owned(), value, properties.join(";")))
+}
+
+/// `key` or `key=value`, a token and baggage octets.
+fn is_property(p: &str) -> bool {
+    match p.split_once('=') {
+        Some((key, value)) => is_token(key.trim_matches(OWS)) && value.trim_matches(OWS).bytes().all(is_value_octet),
+        None => is_token(p),
+    }
 }
 
 /// Parses every `baggage` header value of a carrier into `Baggage`.
@@ -171,6 +182,19 @@ mod tests {
         assert_eq!(get(&b, "also").as_deref(), Some("✓"));
         assert_eq!(get(&b, "bytes").as_deref(), Some("\u{FFFD}"));
         assert_eq!(b.len(), 3);
+    }
+
+    #[test]
+    fn malformed_properties_are_dropped_and_the_member_kept() {
+        // Found by fuzzing: raw control and non-ASCII bytes in a property
+        // went out again and made the whole header unsendable.
+        let b = parse_baggage(&["k=v;ok;\u{596}\u{1};p=\u{e9};q = 1"]);
+        assert_eq!(
+            b.get_with_metadata("k").map(|(v, m)| (v.as_str().to_owned(), m.as_str().to_owned())),
+            Some(("v".to_owned(), "ok;q = 1".to_owned()))
+        );
+        let header = format_baggage(&b).unwrap_or_default();
+        assert!(header.bytes().all(|c| (0x20..0x7f).contains(&c)), "{header:?}");
     }
 
     #[test]
