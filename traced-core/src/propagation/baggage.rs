@@ -67,15 +67,20 @@ fn parse_member(member: &str) -> Option<(String, String, String)> {
     // Properties that do not follow the grammar are dropped (the member is
     // kept): passed on as they are, they could make the header we send
     // invalid, and lose all of it downstream.
-    let properties: Vec<&str> = parts.map(|p| p.trim_matches(OWS)).filter(|p| is_property(p)).collect();
+    let properties: Vec<String> = parts.filter_map(property).collect();
     Some((key.to_owned(), value, properties.join(";")))
 }
 
-/// `key` or `key=value`, a token and baggage octets.
-fn is_property(p: &str) -> bool {
+/// A property (`key` or `key=value`: a token and baggage octets) without
+/// its optional whitespace, or `None` when it is not one.
+fn property(p: &str) -> Option<String> {
+    let p = p.trim_matches(OWS);
     match p.split_once('=') {
-        Some((key, value)) => is_token(key.trim_matches(OWS)) && value.trim_matches(OWS).bytes().all(is_value_octet),
-        None => is_token(p),
+        Some((key, value)) => {
+            let (key, value) = (key.trim_matches(OWS), value.trim_matches(OWS));
+            (is_token(key) && value.bytes().all(is_value_octet)).then(|| format!("{key}={value}"))
+        }
+        None => is_token(p).then(|| p.to_owned()),
     }
 }
 
@@ -191,7 +196,7 @@ mod tests {
         let b = parse_baggage(&["k=v;ok;\u{596}\u{1};p=\u{e9};q = 1"]);
         assert_eq!(
             b.get_with_metadata("k").map(|(v, m)| (v.as_str().to_owned(), m.as_str().to_owned())),
-            Some(("v".to_owned(), "ok;q = 1".to_owned()))
+            Some(("v".to_owned(), "ok;q=1".to_owned()))
         );
         let header = format_baggage(&b).unwrap_or_default();
         assert!(header.bytes().all(|c| (0x20..0x7f).contains(&c)), "{header:?}");
