@@ -150,7 +150,9 @@ fn collector_down_for_30_seconds_at_10k_spans_per_second() {
     // No call waits for the export: the median is what it was, and no call
     // comes near an export attempt's duration.
     assert!(down.quantile(0.5) <= up.quantile(0.5) * 3 + Duration::from_micros(5));
-    assert!(down.quantile(0.999) < Duration::from_millis(20), "{:?}", down.quantile(0.999));
+    // Blocking on export would take seconds (an attempt times out after 2 s);
+    // the bound leaves room for a shared machine's preemptions.
+    assert!(down.quantile(0.999) < Duration::from_millis(100), "{:?}", down.quantile(0.999));
     // Bounded by the queue: 300,000 spans would be ~150 MB.
     assert!(heap_growth < 32 << 20, "heap grew {} KiB", heap_growth >> 10);
     assert!(during.dropped_queue_full + during.failed > 0, "losses are counted: {during:?}");
@@ -218,7 +220,7 @@ fn a_slow_collector_and_one_answering_garbage_do_not_slow_the_caller() {
             micros(faulty.quantile(0.999)),
         );
         assert!(faulty.quantile(0.5) <= baseline.quantile(0.5) * 3 + Duration::from_micros(5));
-        assert!(faulty.quantile(0.999) < Duration::from_millis(20));
+        assert!(faulty.quantile(0.999) < Duration::from_millis(100), "{:?}", faulty.quantile(0.999));
         assert!(growth < 32 << 20, "heap grew {} KiB", growth >> 10);
         assert!(stats.dropped_queue_full + stats.failed > 0, "{stats:?}");
         let started = Instant::now();
