@@ -61,7 +61,7 @@ fn load_cart(fail: bool) -> Result<u32, String> {
 #[traced]
 fn checkout(fail: bool, slow: bool) -> Result<u32, String> {
     if slow {
-        std::thread::sleep(Duration::from_millis(120));
+        std::thread::sleep(Duration::from_millis(400));
     }
     let items = load_cart(fail)?;
     // What goes out on the wire is the head decision: unsampled.
@@ -74,7 +74,7 @@ fn checkout(fail: bool, slow: bool) -> Result<u32, String> {
 #[test]
 fn failed_and_slow_traces_are_kept_whole_ordinary_ones_dropped() {
     traced::propagation::install_global(&traced::propagation::PropagatorKind::DEFAULT);
-    let tail = TailSampling::new().keep_ratio(0.0).latency_threshold(Duration::from_millis(60));
+    let tail = TailSampling::new().keep_ratio(0.0).latency_threshold(Duration::from_millis(200));
     let (provider, exporter) = pipeline(tail.clone());
     {
         let _default = provider.set_default();
