@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use support::faulty_receiver::{Behaviour, FaultyReceiver};
@@ -15,29 +13,8 @@ use traced::config::{EnvConfig, OtlpEnv, OtlpProtocol};
 use traced::processor::BatchConfig;
 use traced::traced;
 
-struct Measuring;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-#[allow(unsafe_code)]
-// SAFETY: forwards to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Measuring {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Measuring = Measuring;
+static GLOBAL: support::heap::Measuring = support::heap::Measuring;
 
 const QUEUE: usize = 2048;
 
@@ -121,10 +98,9 @@ fn collector_down_for_30_seconds_at_10k_spans_per_second() {
     assert_eq!(exported_before, up.0.len(), "everything exported while the collector is up");
 
     receiver.stop();
-    let heap_before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(heap_before, Ordering::Relaxed);
+    let heap_before = support::heap::reset_peak();
     let down = produce(provider, 10_000, Duration::from_secs(30));
-    let heap_growth = PEAK.load(Ordering::Relaxed).saturating_sub(heap_before);
+    let heap_growth = support::heap::peak_growth(heap_before);
     let during = provider.stats();
 
     receiver.restart();
@@ -202,10 +178,9 @@ fn a_slow_collector_and_one_answering_garbage_do_not_slow_the_caller() {
         let baseline = produce(provider, 10_000, Duration::from_secs(1));
         provider.force_flush(Duration::from_secs(10)).expect("flush");
         receiver.set(behaviour.clone());
-        let heap_before = LIVE.load(Ordering::Relaxed);
-        PEAK.store(heap_before, Ordering::Relaxed);
+        let heap_before = support::heap::reset_peak();
         let faulty = produce(provider, 10_000, Duration::from_secs(6));
-        let growth = PEAK.load(Ordering::Relaxed).saturating_sub(heap_before);
+        let growth = support::heap::peak_growth(heap_before);
         let stats = provider.stats();
         println!(
             "{behaviour:?}: produced {}, exported {}, dropped {}, failed {}, heap growth {} KiB, p50 {:.2} us -> {:.2} us, \

@@ -4,36 +4,17 @@
 //! thread's context is back to empty, and the heap returns to where it was.
 #![cfg(feature = "test-util")]
 
+mod support;
+
 use opentelemetry::trace::{Status, TraceContextExt};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::task::{Context as TaskContext, Poll};
 use traced::testing::capture;
 use traced::traced;
 
-struct Live;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-#[allow(unsafe_code)]
-// SAFETY: forwards to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Live {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Live = Live;
+static GLOBAL: support::heap::Measuring = support::heap::Measuring;
 
 /// One scenario at a time: the heap count is process-wide.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -50,9 +31,9 @@ fn without_leaks(scenario: impl Fn() + Send + Sync + 'static) {
         std::thread::Builder::new().stack_size(512 << 20).spawn(move || s()).unwrap().join().unwrap();
     };
     run(scenario.clone());
-    let before = LIVE_BYTES.load(Ordering::SeqCst);
+    let before = support::heap::live();
     run(scenario);
-    let after = LIVE_BYTES.load(Ordering::SeqCst);
+    let after = support::heap::live();
     assert!((after - before).abs() < 64 << 10, "heap moved by {} bytes", after - before);
 }
 

@@ -4,36 +4,15 @@
 //! long-running trace bounded (measured with a counting allocator).
 #![cfg(feature = "test-util")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
+
 use std::time::Duration;
 use traced::processor::{BatchConfig, TailSampling};
 use traced::testing::MemoryExporter;
 use traced::{traced, Sampler};
 
-struct Measuring;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-#[allow(unsafe_code)]
-// SAFETY: forwards to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Measuring {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Measuring = Measuring;
+static GLOBAL: support::heap::Measuring = support::heap::Measuring;
 
 /// A provider whose head sampler drops every root, with tail sampling.
 fn pipeline(tail: TailSampling) -> (traced::Provider, MemoryExporter) {
@@ -121,14 +100,13 @@ fn nightly_job(steps: u64) {
 fn a_long_running_trace_holds_bounded_memory() {
     let tail = TailSampling::new().bounds(100, 1_000, Duration::from_secs(30));
     let (provider, _exporter) = pipeline(tail.clone());
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    let before = support::heap::reset_peak();
     {
         let _default = provider.set_default();
         nightly_job(1_000_000);
     }
     provider.force_flush(Duration::from_secs(30)).expect("flush");
-    let growth = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    let growth = support::heap::peak_growth(before);
     let stats = tail.stats();
     println!("1,000,000-span trace under tail sampling: peak heap growth {} KiB, {stats:?}", growth >> 10);
     assert!(stats.peak_held_spans <= 1_000, "{stats:?}");

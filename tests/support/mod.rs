@@ -2,4 +2,5 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod faulty_receiver;
+pub mod heap;
 pub mod otlp_receiver;

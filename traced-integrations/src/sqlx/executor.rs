@@ -6,7 +6,7 @@
 use super::connection::{ConnectionHolder, TracedConnection};
 use super::pool::TracedPool;
 use super::query::start;
-use super::stream::{finish_optional, QueryStream};
+use super::stream::{traced_optional, QueryStream};
 use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
 use sqlx_core::database::Database;
@@ -39,13 +39,7 @@ where
         E: 'q + Execute<'q, DB>,
     {
         let (statement, span) = start(query, &self.target);
-        let backend = self.target.backend;
-        let inner = self.pool.fetch_optional(statement);
-        Box::pin(async move {
-            let result = inner.await;
-            finish_optional(span, &result, backend);
-            result
-        })
+        traced_optional(self.pool.fetch_optional(statement), span, self.target.backend)
     }
 
     fn prepare_with<'e>(
@@ -93,12 +87,7 @@ where
     {
         let (statement, span) = start(query, &self.target);
         let backend = self.target.backend;
-        let inner = self.conn.connection().fetch_optional(statement);
-        Box::pin(async move {
-            let result = inner.await;
-            finish_optional(span, &result, backend);
-            result
-        })
+        traced_optional(self.conn.connection().fetch_optional(statement), span, backend)
     }
 
     fn prepare_with<'e>(

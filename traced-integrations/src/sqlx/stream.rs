@@ -2,6 +2,7 @@
 //! dropped half-read), or when a single-row future completes.
 
 use super::query::{record_failure, Backend};
+use futures_core::future::BoxFuture;
 use futures_core::stream::{BoxStream, Stream};
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::DB_RESPONSE_RETURNED_ROWS;
@@ -55,13 +56,21 @@ impl<DB: Database> Stream for QueryStream<'_, DB> {
     }
 }
 
-/// Ends the span of a `fetch_optional` with its outcome.
-pub(crate) fn finish_optional<Row>(mut span: ActiveSpan, result: &Result<Option<Row>, Error>, backend: &Backend) {
-    match result {
-        Ok(row) => span.set_attribute(KeyValue::new(DB_RESPONSE_RETURNED_ROWS, i64::from(row.is_some()))),
-        Err(err) => record_failure(&mut span, err, backend),
-    }
-    span.end();
+/// The driver's `fetch_optional`, ending the span with its outcome.
+pub(crate) fn traced_optional<'e, Row: Send + 'e>(
+    inner: BoxFuture<'e, Result<Option<Row>, Error>>,
+    mut span: ActiveSpan,
+    backend: &'static Backend,
+) -> BoxFuture<'e, Result<Option<Row>, Error>> {
+    Box::pin(async move {
+        let result = inner.await;
+        match &result {
+            Ok(row) => span.set_attribute(KeyValue::new(DB_RESPONSE_RETURNED_ROWS, i64::from(row.is_some()))),
+            Err(err) => record_failure(&mut span, err, backend),
+        }
+        span.end();
+        result
+    })
 }
 
 /// Ends a span of ours (`BEGIN`, `COMMIT`, ...) with its outcome.
