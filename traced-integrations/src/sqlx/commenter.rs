@@ -117,10 +117,12 @@ mod tests {
 
     #[test]
     fn values_cannot_close_the_comment() {
+        // A valid tracestate value may hold `*`, `/` and `'`.
         let hostile = cx("k=a*/b'c");
-        // TraceState rejects most of this; what it keeps is encoded anyway.
+        assert_eq!(hostile.trace_state().get("k"), Some("a*/b'c"));
         let out = with_trace_comment("SELECT 1", &lex("SELECT 1", Dialect::POSTGRES), &hostile).unwrap_or_default();
         assert_eq!(out.matches("*/").count(), 1, "{out}");
+        assert!(out.ends_with("tracestate='k%3Da%2A%2Fb%27c'*/"), "{out}");
         // The specification's `'FOO%20\'BAR'` leaves `'` to be escaped; encoding
         // it too decodes the same and keeps quotes balanced in the text.
         assert_eq!(quote("FOO 'BAR"), "FOO%20%27BAR");
