@@ -1,5 +1,26 @@
 //! OTLP exporters (gRPC with `otlp-grpc`, HTTP/protobuf with `otlp-http`),
 //! configured from [`OtlpEnv`] and the builder.
+//!
+//! Our own exporter rather than `opentelemetry-otlp`'s: spans are written as
+//! protobuf straight into one reusable buffer ([`encode`]), which the
+//! transports send as bytes, so a retry resends the buffer rather than a
+//! deep copy of the batch. That took the export thread from the larger part
+//! of the CPU a span costs to a small one (see BENCHMARKS.md).
+
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+mod encode;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+mod exporter;
+#[cfg(feature = "otlp-grpc")]
+mod grpc;
+#[cfg(feature = "otlp-http")]
+mod http;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+mod response;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+mod retry;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+mod wire;
 
 use crate::config::{OtlpEnv, OtlpProtocol};
 #[allow(unused_imports)]
@@ -7,6 +28,10 @@ use crate::error::{ConfigError, InitError};
 use crate::processor::ExporterBox;
 #[allow(unused_imports)]
 use std::time::Duration;
+
+/// `User-Agent` of both transports (OTLP specification: exporter, language, version).
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+const USER_AGENT: &str = concat!("OTel-OTLP-Exporter-Rust/", env!("CARGO_PKG_VERSION"), " traced");
 
 /// Default per-export timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(10_000);
@@ -40,30 +65,22 @@ pub fn build(env: &OtlpEnv) -> Result<ExporterBox, InitError> {
     let protocol = env.protocol.unwrap_or_else(default_protocol);
     let endpoint = resolve_endpoint(env, protocol);
     let timeout = env.timeout.filter(|t| !t.is_zero()).unwrap_or(DEFAULT_TIMEOUT);
+    let gzip = env.compression == Some(crate::config::Compression::Gzip);
     match protocol {
-        OtlpProtocol::HttpProtobuf => build_http(env, endpoint, timeout),
-        OtlpProtocol::Grpc => build_grpc(env, endpoint, timeout),
+        OtlpProtocol::HttpProtobuf => build_http(env, &endpoint, timeout, gzip),
+        OtlpProtocol::Grpc => build_grpc(env, &endpoint, timeout, gzip),
     }
 }
 
 #[cfg(feature = "otlp-http")]
-fn build_http(env: &OtlpEnv, endpoint: String, timeout: Duration) -> Result<ExporterBox, InitError> {
-    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
-    let mut b = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-        .with_endpoint(endpoint)
-        .with_timeout(timeout)
-        .with_headers(env.headers.iter().cloned().collect());
-    if env.compression == Some(crate::config::Compression::Gzip) {
-        b = b.with_compression(opentelemetry_otlp::Compression::Gzip);
-    }
-    let exporter = b.build().map_err(|e| InitError::Exporter { exporter: "otlp http", reason: e.to_string() })?;
-    Ok(ExporterBox::new(exporter))
+fn build_http(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> Result<ExporterBox, InitError> {
+    let transport = http::HttpTransport::new(endpoint, &env.headers, gzip)
+        .map_err(|reason| InitError::Exporter { exporter: "otlp http", reason })?;
+    Ok(ExporterBox::new(exporter::OtlpExporter::new(exporter::Transport::Http(transport), timeout)))
 }
 
 #[cfg(not(feature = "otlp-http"))]
-fn build_http(_: &OtlpEnv, _: String, _: Duration) -> Result<ExporterBox, InitError> {
+fn build_http(_: &OtlpEnv, _: &str, _: Duration, _: bool) -> Result<ExporterBox, InitError> {
     Err(ConfigError::MissingFeature {
         variable: "OTEL_EXPORTER_OTLP_PROTOCOL",
         value: "http/protobuf".into(),
@@ -73,8 +90,7 @@ fn build_http(_: &OtlpEnv, _: String, _: Duration) -> Result<ExporterBox, InitEr
 }
 
 #[cfg(feature = "otlp-grpc")]
-fn build_grpc(env: &OtlpEnv, endpoint: String, timeout: Duration) -> Result<ExporterBox, InitError> {
-    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+fn build_grpc(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> Result<ExporterBox, InitError> {
     // tonic needs a runtime to build its channel and to drive it. It gets its
     // own, so it works with any (or no) user runtime, with one worker thread
     // that keeps the HTTP/2 connection serviced between exports (a
@@ -85,33 +101,17 @@ fn build_grpc(env: &OtlpEnv, endpoint: String, timeout: Duration) -> Result<Expo
         .enable_all()
         .build()
         .map_err(InitError::Thread)?;
-    let _entered = runtime.enter();
-    let mut metadata = tonic::metadata::MetadataMap::new();
-    for (k, v) in &env.headers {
-        let key = tonic::metadata::MetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes());
-        let value = tonic::metadata::MetadataValue::try_from(v.as_str());
-        match (key, value) {
-            (Ok(k), Ok(v)) => {
-                metadata.insert(k, v);
-            }
-            _ => crate::diagnostics::warn(&format!("OTLP header `{k}` is not valid gRPC metadata; it is skipped")),
-        }
-    }
-    let mut b = opentelemetry_otlp::SpanExporter::builder()
-        .with_tonic()
-        .with_endpoint(endpoint)
-        .with_timeout(timeout)
-        .with_metadata(metadata);
-    if env.compression == Some(crate::config::Compression::Gzip) {
-        b = b.with_compression(opentelemetry_otlp::Compression::Gzip);
-    }
-    let exporter = b.build().map_err(|e| InitError::Exporter { exporter: "otlp grpc", reason: e.to_string() })?;
-    drop(_entered);
+    let transport = {
+        let _entered = runtime.enter();
+        grpc::GrpcTransport::new(endpoint, &env.headers, gzip)
+            .map_err(|reason| InitError::Exporter { exporter: "otlp grpc", reason })?
+    };
+    let exporter = exporter::OtlpExporter::new(exporter::Transport::Grpc(transport), timeout);
     Ok(ExporterBox::with_runtime(exporter, runtime))
 }
 
 #[cfg(not(feature = "otlp-grpc"))]
-fn build_grpc(_: &OtlpEnv, _: String, _: Duration) -> Result<ExporterBox, InitError> {
+fn build_grpc(_: &OtlpEnv, _: &str, _: Duration, _: bool) -> Result<ExporterBox, InitError> {
     Err(ConfigError::MissingFeature {
         variable: "OTEL_EXPORTER_OTLP_PROTOCOL",
         value: "grpc".into(),
