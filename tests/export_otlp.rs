@@ -115,6 +115,38 @@ fn exports_over_http_protobuf() {
     provider.shutdown(Duration::from_secs(5)).unwrap();
 }
 
+/// Headers from the configuration, gzip and the User-Agent, as the
+/// receivers see them on the wire.
+#[test]
+fn headers_and_gzip_reach_the_receiver_over_both_protocols() {
+    for protocol in [OtlpProtocol::HttpProtobuf, OtlpProtocol::Grpc] {
+        let receiver = if protocol == OtlpProtocol::Grpc { start_grpc() } else { start_http() };
+        let (provider, _, _) = traced::builder()
+            .env(EnvConfig::default())
+            .service_name("orders")
+            .service_version("2.1.0")
+            .environment("test")
+            .otlp_with(OtlpEnv {
+                endpoint: Some(format!("http://{}", receiver.addr)),
+                protocol: Some(protocol),
+                headers: vec![("X-Api-Key".into(), "s3cret value".into())],
+                compression: Some(traced::config::Compression::Gzip),
+                ..Default::default()
+            })
+            .build()
+            .expect("provider");
+        let (trace, root, child) = produce(provider.expect("enabled"));
+        check(receiver.received.wait_for(2, Duration::from_secs(10)), &trace, &root, &child);
+        let headers = receiver.received.headers();
+        let h = &headers[0];
+        assert_eq!(h.get("x-api-key").map(|v| v.to_str().unwrap()), Some("s3cret value"), "{protocol:?}");
+        let encoding = if protocol == OtlpProtocol::Grpc { "grpc-encoding" } else { "content-encoding" };
+        assert_eq!(h.get(encoding).map(|v| v.to_str().unwrap()), Some("gzip"), "{protocol:?}: {h:?}");
+        let agent = h.get("user-agent").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        assert!(agent.starts_with("OTel-OTLP-Exporter-Rust/"), "{protocol:?}: {agent}");
+    }
+}
+
 #[test]
 fn redaction_applies_before_export() {
     use traced::processor::redact::{Action, Redaction};

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 /// What a receiver got.
 #[derive(Clone, Default)]
-pub struct Received(Arc<Mutex<Vec<ExportTraceServiceRequest>>>);
+pub struct Received(Arc<Mutex<Vec<ExportTraceServiceRequest>>>, Arc<Mutex<Vec<axum::http::HeaderMap>>>);
 
 /// One received span with its resource attributes.
 #[derive(Debug, Clone)]
@@ -36,8 +36,14 @@ fn find(attrs: &[KeyValue], key: &str) -> Option<any_value::Value> {
 }
 
 impl Received {
-    fn push(&self, req: ExportTraceServiceRequest) {
+    fn push(&self, req: ExportTraceServiceRequest, headers: axum::http::HeaderMap) {
         self.0.lock().unwrap().push(req);
+        self.1.lock().unwrap().push(headers);
+    }
+
+    /// The headers (gRPC: metadata) of every request, in order.
+    pub fn headers(&self) -> Vec<axum::http::HeaderMap> {
+        self.1.lock().unwrap().clone()
     }
 
     /// How many spans arrived (without keeping copies).
@@ -89,7 +95,8 @@ impl TraceService for Grpc {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        self.0.push(request.into_inner());
+        let headers = request.metadata().clone().into_headers();
+        self.0.push(request.into_inner(), headers);
         Ok(tonic::Response::new(ExportTraceServiceResponse { partial_success: None }))
     }
 }
@@ -117,7 +124,8 @@ pub fn start_grpc() -> Receiver {
     let received = Received::default();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
-    let service = TraceServiceServer::new(Grpc(received.clone()));
+    let service = TraceServiceServer::new(Grpc(received.clone()))
+        .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
     runtime.spawn(async move {
         tonic::transport::Server::builder()
             .add_service(service)
@@ -141,8 +149,18 @@ pub fn start_http() -> Receiver {
             let store = store.clone();
             async move {
                 assert_eq!(headers.get("content-type").unwrap(), "application/x-protobuf");
+                let body = match headers.get("content-encoding").map(|v| v.as_bytes()) {
+                    Some(b"gzip") => {
+                        let mut plain = Vec::new();
+                        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut plain)
+                            .expect("gzip body");
+                        axum::body::Bytes::from(plain)
+                    }
+                    None => body,
+                    Some(other) => panic!("unexpected content-encoding {other:?}"),
+                };
                 let req = ExportTraceServiceRequest::decode(body).expect("a protobuf ExportTraceServiceRequest");
-                store.push(req);
+                store.push(req, headers);
                 let body = ExportTraceServiceResponse { partial_success: None }.encode_to_vec();
                 ([("content-type", "application/x-protobuf")], body)
             }
