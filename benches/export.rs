@@ -5,7 +5,7 @@
 //! receiver (the producing thread, the export thread, the exporter's own
 //! threads), read from /proc for each thread.
 //!
-//! `cargo bench --features otlp-grpc,otlp-http --bench export [-- RATE SECONDS]`
+//! `cargo bench --features otlp-grpc,otlp-http --bench export [-- RATE SECONDS [http|grpc]]`
 #![allow(missing_docs)]
 
 #[path = "../tests/support/otlp_receiver.rs"]
@@ -42,6 +42,17 @@ fn cpu_excluding_receiver() -> f64 {
     thread_cpu().iter().filter(|(name, _)| !name.starts_with("otlp-receiver")).map(|(_, s)| s).sum()
 }
 
+/// CPU seconds by thread name (threads of one name added up), receiver excluded.
+fn cpu_by_thread() -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    for (name, s) in thread_cpu() {
+        if !name.starts_with("otlp-receiver") {
+            *out.entry(name).or_insert(0.0) += s;
+        }
+    }
+    out
+}
+
 fn run(protocol: OtlpProtocol, rate: u64, seconds: u64) {
     let receiver = match protocol {
         OtlpProtocol::Grpc => otlp_receiver::start_grpc(),
@@ -66,6 +77,7 @@ fn run(protocol: OtlpProtocol, rate: u64, seconds: u64) {
 
     let total = rate * seconds;
     let cpu_before = cpu_excluding_receiver();
+    let threads_before = cpu_by_thread();
     let started = Instant::now();
     let tick = Duration::from_millis(1);
     let per_tick = rate / 1000;
@@ -84,6 +96,7 @@ fn run(protocol: OtlpProtocol, rate: u64, seconds: u64) {
         }
     }
     let produced_in = started.elapsed();
+    let threads = cpu_by_thread();
     let stats = guard.shutdown().expect("shutdown");
     let cpu = cpu_excluding_receiver() - cpu_before;
     let received = receiver.received.wait_for(total as usize, Duration::from_secs(10)).len();
@@ -98,12 +111,26 @@ fn run(protocol: OtlpProtocol, rate: u64, seconds: u64) {
         cpu * 1e9 / stats.exported.max(1) as f64,
         worst_call,
     );
+    // Where it went (threads still alive before shutdown), per exported span.
+    for (name, s) in &threads {
+        let used = s - threads_before.get(name).copied().unwrap_or(0.0);
+        if used > 0.0 {
+            println!("  {name}: {:.0} ns per span", used * 1e9 / stats.exported.max(1) as f64);
+        }
+    }
 }
 
 fn main() {
     let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let rate = args.first().copied().unwrap_or(100_000);
     let seconds = args.get(1).copied().unwrap_or(10);
-    run(OtlpProtocol::HttpProtobuf, rate, seconds);
-    run(OtlpProtocol::Grpc, rate, seconds);
+    // `http` or `grpc` among the arguments runs that protocol only.
+    let only = |p: &str| std::env::args().any(|a| a == p);
+    let both = !only("http") && !only("grpc");
+    if both || only("http") {
+        run(OtlpProtocol::HttpProtobuf, rate, seconds);
+    }
+    if both || only("grpc") {
+        run(OtlpProtocol::Grpc, rate, seconds);
+    }
 }
