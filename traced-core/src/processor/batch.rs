@@ -172,7 +172,8 @@ impl BatchProcessor {
             dropped_after_shutdown: AtomicU64::new(0),
         });
         let (tx, rx) = mpsc::channel();
-        let worker = Worker { shared: shared.clone(), exporters, tail: tail.map(TailSampler::new) };
+        let worker =
+            Worker { shared: shared.clone(), exporters, tail: tail.map(TailSampler::new), spare_batch: Vec::new() };
         std::thread::Builder::new().name("traced-export".into()).spawn(move || worker.run(rx))?;
         Ok(BatchProcessor { shared, control: tx })
     }
@@ -298,6 +299,10 @@ struct Worker {
     shared: Arc<Shared>,
     exporters: Vec<ExporterBox>,
     tail: Option<TailSampler>,
+    /// The last batch's vector, emptied, for the next one: a batch of
+    /// `SpanData` is large enough to be a fresh mapping from the allocator
+    /// each time otherwise.
+    spare_batch: Vec<SpanData>,
 }
 
 impl Worker {
@@ -397,7 +402,8 @@ impl Worker {
     /// Exports one chunk (at most one export batch) and recycles it.
     fn export_chunk(&mut self, mut chunk: Chunk) -> Result<(), LifecycleError> {
         let mut anchor = None;
-        let batch: Vec<SpanData> = chunk.drain(..).map(|s| s.into_span_data_cached(&mut anchor)).collect();
+        let mut batch = std::mem::take(&mut self.spare_batch);
+        batch.extend(chunk.drain(..).map(|s| s.into_span_data_cached(&mut anchor)));
         self.shared.recycle(chunk);
         if batch.is_empty() {
             return Ok(());
@@ -432,25 +438,32 @@ impl Worker {
         self.send(batch)
     }
 
-    fn send(&self, batch: Vec<SpanData>) -> Result<(), LifecycleError> {
+    fn send(&mut self, mut batch: Vec<SpanData>) -> Result<(), LifecycleError> {
         if batch.is_empty() {
             return Ok(());
         }
         self.shared.in_flight.store(batch.len(), Ordering::Relaxed);
-        let result = self.send_now(batch);
+        let result = self.send_now(&mut batch);
         self.shared.in_flight.store(0, Ordering::Relaxed);
+        batch.clear();
+        if batch.capacity() <= self.shared.config.max_export_batch_size {
+            self.spare_batch = batch;
+        }
         result
     }
 
-    fn send_now(&self, batch: Vec<SpanData>) -> Result<(), LifecycleError> {
+    fn send_now(&self, batch: &mut Vec<SpanData>) -> Result<(), LifecycleError> {
         let n = batch.len() as u64;
         let timeout = self.shared.config.export_timeout;
         let mut result = Ok(());
         let last = self.exporters.len().saturating_sub(1);
-        let mut batch = Some(batch);
         for (i, exporter) in self.exporters.iter().enumerate() {
-            let spans = if i == last { batch.take().unwrap_or_default() } else { batch.clone().unwrap_or_default() };
-            match exporter.export_blocking(spans, timeout) {
+            let exported = match i == last {
+                true => exporter.export_blocking(batch, timeout),
+                // Each exporter redacts and may consume what it is given.
+                false => exporter.export_blocking(&mut batch.clone(), timeout),
+            };
+            match exported {
                 Ok(()) => {
                     self.shared.exported.fetch_add(n, Ordering::Relaxed);
                 }

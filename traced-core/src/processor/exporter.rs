@@ -34,7 +34,7 @@ impl<T: SpanExporter + 'static> DynExporter for T {
 /// exporter, or your own [`SpanExporter`].
 #[derive(Debug)]
 pub struct ExporterBox {
-    inner: Box<dyn DynExporter>,
+    inner: Inner,
     redaction: Option<super::redact::Redaction>,
     /// tonic's gRPC client must be built and driven inside a Tokio runtime; such
     /// an exporter carries its own single-threaded one, used only by the export
@@ -43,30 +43,67 @@ pub struct ExporterBox {
     runtime: Option<tokio::runtime::Runtime>,
 }
 
+/// Any exporter behind the object-safe trait, or ours for OTLP, which
+/// encodes from a borrowed batch (so the batch processor reuses its vector).
+#[derive(Debug)]
+enum Inner {
+    Dyn(Box<dyn DynExporter>),
+    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+    Otlp(Box<crate::export::otlp::OtlpExporter>),
+}
+
+impl Inner {
+    fn dyn_ref(&self) -> &dyn DynExporter {
+        match self {
+            Inner::Dyn(e) => &**e,
+            #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+            Inner::Otlp(e) => &**e,
+        }
+    }
+}
+
 impl ExporterBox {
     /// Wraps an exporter.
     pub fn new<E: SpanExporter + 'static>(exporter: E) -> Self {
+        Self::from_inner(Inner::Dyn(Box::new(exporter)))
+    }
+
+    fn from_inner(inner: Inner) -> Self {
         ExporterBox {
-            inner: Box::new(exporter),
+            inner,
             redaction: None,
             #[cfg(feature = "otlp-grpc")]
             runtime: None,
         }
     }
 
-    /// Wraps an exporter that was built inside `runtime` and must be driven by it.
+    /// Wraps our OTLP exporter for HTTP.
+    #[cfg(feature = "otlp-http")]
+    pub(crate) fn otlp(exporter: crate::export::otlp::OtlpExporter) -> Self {
+        Self::from_inner(Inner::Otlp(Box::new(exporter)))
+    }
+
+    /// Wraps our OTLP exporter for gRPC, built inside `runtime` and driven by it.
     #[cfg(feature = "otlp-grpc")]
-    pub(crate) fn with_runtime<E: SpanExporter + 'static>(exporter: E, runtime: tokio::runtime::Runtime) -> Self {
-        ExporterBox { inner: Box::new(exporter), redaction: None, runtime: Some(runtime) }
+    pub(crate) fn otlp_with_runtime(
+        exporter: crate::export::otlp::OtlpExporter,
+        runtime: tokio::runtime::Runtime,
+    ) -> Self {
+        ExporterBox { inner: Inner::Otlp(Box::new(exporter)), redaction: None, runtime: Some(runtime) }
     }
 
     /// Exports one batch, blocking the calling (export) thread until the
     /// exporter answers or, where the exporter runs on Tokio, `timeout` passes.
-    pub(crate) fn export_blocking(&self, mut batch: Vec<SpanData>, timeout: Duration) -> OTelSdkResult {
+    /// The batch may be left empty or as it was; the caller clears it.
+    pub(crate) fn export_blocking(&self, batch: &mut Vec<SpanData>, timeout: Duration) -> OTelSdkResult {
         if let Some(r) = &self.redaction {
             batch.iter_mut().for_each(|span| r.apply_span(span));
         }
-        let export = self.inner.export(batch);
+        let export = match &self.inner {
+            Inner::Dyn(e) => e.export(std::mem::take(batch)),
+            #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+            Inner::Otlp(e) => Box::pin(e.export_slice(batch)),
+        };
         #[cfg(feature = "otlp-grpc")]
         if let Some(rt) = &self.runtime {
             return rt.block_on(async {
@@ -80,15 +117,24 @@ impl ExporterBox {
         futures_executor::block_on(export)
     }
     pub(crate) fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
+        self.inner.dyn_ref().shutdown_with_timeout(timeout)
     }
     pub(crate) fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
+        self.inner.dyn_ref().force_flush()
     }
     pub(crate) fn set_resource(&mut self, resource: &Resource) {
-        match &self.redaction {
-            Some(r) => self.inner.set_resource(&r.apply_resource(resource)),
-            None => self.inner.set_resource(resource),
+        let redacted;
+        let resource = match &self.redaction {
+            Some(r) => {
+                redacted = r.apply_resource(resource);
+                &redacted
+            }
+            None => resource,
+        };
+        match &mut self.inner {
+            Inner::Dyn(e) => e.set_resource(resource),
+            #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+            Inner::Otlp(e) => SpanExporter::set_resource(&mut **e, resource),
         }
     }
 

@@ -48,7 +48,7 @@ impl Processor for SimpleProcessor {
             return;
         };
         let _exporting = Exporting::enter();
-        match exporter.export_blocking(vec![span.into_span_data()], Duration::from_secs(10)) {
+        match exporter.export_blocking(&mut vec![span.into_span_data()], Duration::from_secs(10)) {
             Ok(()) => self.exported.fetch_add(1, Ordering::Relaxed),
             Err(_) => self.failed.fetch_add(1, Ordering::Relaxed),
         };

@@ -4,6 +4,7 @@
 use super::encode;
 use super::retry::{Backoff, Outcome};
 use super::wire::Writer;
+#[cfg(feature = "otlp-grpc")]
 use bytes::Bytes;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
@@ -48,112 +49,130 @@ impl OtlpExporter {
         }
     }
 
-    /// The batch as request bodies (one unless it is over [`MAX_REQUEST`]),
-    /// and how many spans were too large to send even alone.
-    fn encode(&self, spans: &[SpanData]) -> (Vec<Bytes>, usize) {
-        let mut w = self.buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut bodies = Vec::with_capacity(1);
-        let mut oversized = 0;
-        self.encode_into(&mut w, spans, &mut bodies, &mut oversized);
-        // Keep a typical batch's capacity, not the largest one ever seen.
-        if w.buf.capacity() > 8 << 20 {
-            w.buf = Vec::new();
-        }
-        (bodies, oversized)
-    }
-
-    fn encode_into(&self, w: &mut Writer, spans: &[SpanData], bodies: &mut Vec<Bytes>, oversized: &mut usize) {
-        if spans.is_empty() {
-            return;
-        }
-        w.buf.clear();
-        encode::request(w, &self.resource, spans);
-        if w.buf.len() <= MAX_REQUEST {
-            bodies.push(self.body(&w.buf));
-        } else if spans.len() == 1 {
-            *oversized += 1;
-        } else {
-            let (a, b) = spans.split_at(spans.len() / 2);
-            self.encode_into(w, a, bodies, oversized);
-            self.encode_into(w, b, bodies, oversized);
-        }
-    }
-
-    fn body(&self, encoded: &[u8]) -> Bytes {
-        #[cfg(feature = "otlp-http")]
-        #[allow(irrefutable_let_patterns)] // without the gRPC transport
-        if let Transport::Http(http) = &self.transport {
-            if http.gzip() {
-                return gzip(encoded);
-            }
-        }
-        Bytes::copy_from_slice(encoded)
-    }
-
-    async fn send(&self, body: Bytes) -> Result<(), String> {
-        let mut backoff = Backoff::new(self.timeout);
-        loop {
-            let Some(remaining) = backoff.remaining() else {
-                return Err(format!("no answer within the export timeout of {:?}", self.timeout));
-            };
-            let outcome = match &self.transport {
-                #[cfg(feature = "otlp-http")]
-                Transport::Http(http) => http.send(&body, remaining),
-                #[cfg(feature = "otlp-grpc")]
-                Transport::Grpc(grpc) => grpc.send(body.clone(), remaining).await,
-            };
-            match outcome {
-                Outcome::Accepted => return Ok(()),
-                Outcome::Permanent(reason) => return Err(reason),
-                Outcome::Retryable { reason, hint } => match backoff.delay(hint) {
-                    Some(delay) => self.sleep(delay).await,
-                    None => return Err(format!("{reason} (no time left to retry)")),
-                },
-            }
-        }
-    }
-
-    async fn sleep(&self, delay: Duration) {
-        match &self.transport {
-            #[cfg(feature = "otlp-http")]
-            Transport::Http(_) => std::thread::sleep(delay),
-            // Inside the exporter's own runtime, which keeps the
-            // connection serviced while we wait.
-            #[cfg(feature = "otlp-grpc")]
-            Transport::Grpc(_) => tokio::time::sleep(delay).await,
-        }
-    }
-}
-
-#[cfg(feature = "otlp-http")]
-fn gzip(data: &[u8]) -> Bytes {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 4), flate2::Compression::fast());
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(data);
-    encoder.finish().map(Bytes::from).unwrap_or_default()
-}
-
-impl SpanExporter for OtlpExporter {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+    /// Exports spans borrowed from the caller (the batch processor keeps
+    /// and reuses its vector).
+    pub(crate) async fn export_slice(&self, spans: &[SpanData]) -> OTelSdkResult {
         if self.shut_down.load(Ordering::Relaxed) {
             return Err(OTelSdkError::AlreadyShutdown);
         }
-        let (bodies, oversized) = self.encode(&batch);
-        drop(batch);
         let mut failures = Vec::new();
-        if oversized > 0 {
-            failures.push(format!("{oversized} span(s) larger than 64 MiB encoded were not sent"));
-        }
-        for body in bodies {
-            if let Err(reason) = self.send(body).await {
-                failures.push(reason);
+        match &self.transport {
+            #[cfg(feature = "otlp-http")]
+            Transport::Http(http) => {
+                // Sent synchronously from the encoding buffer: no copy.
+                let mut w = self.writer();
+                self.each_request(&mut w, spans, &mut failures, &mut |body| match http.gzip() {
+                    true => self.send_http(http, &gzip(body)),
+                    false => self.send_http(http, body),
+                });
+            }
+            #[cfg(feature = "otlp-grpc")]
+            Transport::Grpc(grpc) => {
+                // tonic needs owned bytes; the buffer is not held across the await.
+                let mut bodies = Vec::with_capacity(1);
+                self.each_request(&mut self.writer(), spans, &mut failures, &mut |body| {
+                    bodies.push(Bytes::copy_from_slice(body));
+                    Ok(())
+                });
+                for body in bodies {
+                    if let Err(reason) = self.send_grpc(grpc, body).await {
+                        failures.push(reason);
+                    }
+                }
             }
         }
         match failures.is_empty() {
             true => Ok(()),
             false => Err(OTelSdkError::InternalFailure(format!("OTLP export failed: {}", failures.join("; ")))),
         }
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Writer> {
+        self.buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Encodes `spans` as one request, or as several when one would be
+    /// over [`MAX_REQUEST`], and hands each to `send`.
+    fn each_request(
+        &self,
+        w: &mut Writer,
+        spans: &[SpanData],
+        failures: &mut Vec<String>,
+        send: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) {
+        if spans.is_empty() {
+            return;
+        }
+        w.buf.clear();
+        encode::request(w, &self.resource, spans);
+        if w.buf.len() <= MAX_REQUEST {
+            if let Err(reason) = send(&w.buf) {
+                failures.push(reason);
+            }
+        } else if spans.len() == 1 {
+            failures.push("a span larger than 64 MiB encoded was not sent".to_owned());
+        } else {
+            let (a, b) = spans.split_at(spans.len() / 2);
+            self.each_request(w, a, failures, send);
+            self.each_request(w, b, failures, send);
+        }
+        // Keep a typical batch's capacity, not the largest one ever seen.
+        if w.buf.capacity() > 8 << 20 {
+            w.buf = Vec::new();
+        }
+    }
+
+    #[cfg(feature = "otlp-http")]
+    fn send_http(&self, http: &super::http::HttpTransport, body: &[u8]) -> Result<(), String> {
+        let mut backoff = Backoff::new(self.timeout);
+        loop {
+            let remaining = backoff.remaining().ok_or_else(|| self.out_of_time())?;
+            match http.send(body, remaining) {
+                Outcome::Accepted => return Ok(()),
+                Outcome::Permanent(reason) => return Err(reason),
+                Outcome::Retryable { reason, hint } => match backoff.delay(hint) {
+                    Some(delay) => std::thread::sleep(delay),
+                    None => return Err(format!("{reason} (no time left to retry)")),
+                },
+            }
+        }
+    }
+
+    #[cfg(feature = "otlp-grpc")]
+    async fn send_grpc(&self, grpc: &super::grpc::GrpcTransport, body: Bytes) -> Result<(), String> {
+        let mut backoff = Backoff::new(self.timeout);
+        loop {
+            let remaining = backoff.remaining().ok_or_else(|| self.out_of_time())?;
+            match grpc.send(body.clone(), remaining).await {
+                Outcome::Accepted => return Ok(()),
+                Outcome::Permanent(reason) => return Err(reason),
+                // Waits inside the exporter's own runtime, which keeps the
+                // connection serviced meanwhile.
+                Outcome::Retryable { reason, hint } => match backoff.delay(hint) {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(format!("{reason} (no time left to retry)")),
+                },
+            }
+        }
+    }
+
+    fn out_of_time(&self) -> String {
+        format!("no answer within the export timeout of {:?}", self.timeout)
+    }
+}
+
+#[cfg(feature = "otlp-http")]
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 4), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(data);
+    encoder.finish().unwrap_or_default()
+}
+
+impl SpanExporter for OtlpExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.export_slice(&batch).await
     }
 
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {

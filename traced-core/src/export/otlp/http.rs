@@ -1,70 +1,72 @@
-//! OTLP/HTTP with binary protobuf: `POST` of the encoded request, on the
-//! export thread, with a blocking client (no async runtime needed).
+//! OTLP/HTTP with binary protobuf: `POST` of the encoded request from the
+//! export thread itself, with a synchronous client (no runtime, no thread
+//! hop, the body written from our buffer without a copy).
 
 use super::response::{status_message, PartialSuccess};
 use super::retry::Outcome;
-use reqwest::blocking::Client;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
-use reqwest::StatusCode;
 use std::time::{Duration, SystemTime};
+use ureq::http::{HeaderName, HeaderValue, Uri};
+
+/// Answers over this are not read (a collector's answer is tiny).
+const MAX_ANSWER: u64 = 4 << 20;
 
 /// A collector's HTTP endpoint and the client that posts to it.
 #[derive(Debug)]
 pub(crate) struct HttpTransport {
-    client: Client,
-    url: reqwest::Url,
-    headers: HeaderMap,
+    agent: ureq::Agent,
+    uri: Uri,
+    headers: Vec<(HeaderName, HeaderValue)>,
     gzip: bool,
 }
 
 impl HttpTransport {
     pub(crate) fn new(url: &str, headers: &[(String, String)], gzip: bool) -> Result<Self, String> {
-        let url = reqwest::Url::parse(url).map_err(|e| format!("endpoint `{url}`: {e}"))?;
-        if url.scheme() != "http" && url.scheme() != "https" {
-            return Err(format!("endpoint `{url}`: the scheme must be http or https"));
+        let uri: Uri = url.parse().map_err(|e| format!("endpoint `{url}`: {e}"))?;
+        match uri.scheme_str() {
+            Some("http") if uri.host().is_some() => {}
+            Some("https") => {
+                return Err(format!("endpoint `{url}`: TLS is not supported yet; send to a local collector over http"))
+            }
+            _ => return Err(format!("endpoint `{url}`: expected http://host[:port]/path")),
         }
-        if url.scheme() == "https" {
-            return Err(format!("endpoint `{url}`: TLS is not supported yet; send to a local collector over http"));
-        }
-        let mut map = HeaderMap::new();
-        map.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
+        let mut list = vec![(
+            HeaderName::from_static("content-type"),
+            HeaderValue::from_static("application/x-protobuf"),
+        )];
         if gzip {
-            map.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            list.push((HeaderName::from_static("content-encoding"), HeaderValue::from_static("gzip")));
         }
         for (k, v) in headers {
             match (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
-                (Ok(k), Ok(v)) => {
-                    map.insert(k, v);
-                }
+                (Ok(k), Ok(v)) => list.push((k, v)),
                 _ => crate::diagnostics::warn(&format!("OTLP header `{k}` is not a valid HTTP header; it is skipped")),
             }
         }
-        // reqwest's blocking client starts (and on drop, stops) a runtime of
-        // its own, which panics inside an async context: `init` is often
-        // called from `#[tokio::main]`, so it is built on a thread of its own.
-        let client = std::thread::spawn(|| Client::builder().user_agent(super::USER_AGENT).build())
-            .join()
-            .map_err(|_| "the HTTP client could not be built".to_owned())?
-            .map_err(|e| e.to_string())?;
-        Ok(HttpTransport { client, url, headers: map, gzip })
+        let agent = ureq::Agent::config_builder()
+            .user_agent(super::USER_AGENT)
+            // Statuses are classified below, not turned into errors.
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .build()
+            .new_agent();
+        Ok(HttpTransport { agent, uri, headers: list, gzip })
     }
 
     /// One attempt: posts `body` and classifies the answer (OTLP/HTTP
     /// specification: 429, 502, 503, 504 and no answer at all are
     /// transient; any other failure is final).
-    pub(crate) fn send(&self, body: &bytes::Bytes, timeout: Duration) -> Outcome {
-        let request = self.client.post(self.url.clone()).headers(self.headers.clone()).timeout(timeout);
-        let response = match request.body(body.clone()).send() {
+    pub(crate) fn send(&self, body: &[u8], timeout: Duration) -> Outcome {
+        let mut request = self.agent.post(self.uri.clone()).config().timeout_global(Some(timeout)).build();
+        for (k, v) in &self.headers {
+            request = request.header(k, v);
+        }
+        let mut response = match request.send(body) {
             Ok(r) => r,
-            Err(e) => return Outcome::Retryable { reason: describe(&e), hint: None },
+            Err(e) => return Outcome::Retryable { reason: e.to_string(), hint: None },
         };
         let status = response.status();
-        let hint = response.headers().get(RETRY_AFTER).and_then(|v| retry_after(v.to_str().ok()?));
-        // Answers over 4 MiB are not read (a collector's answer is tiny).
-        let answer = match response.bytes() {
-            Ok(b) if b.len() <= 4 << 20 => b,
-            _ => bytes::Bytes::new(),
-        };
+        let hint = response.headers().get("retry-after").and_then(|v| retry_after(v.to_str().ok()?));
+        let answer = response.body_mut().with_config().limit(MAX_ANSWER).read_to_vec().unwrap_or_default();
         if status.is_success() {
             if let Some(partial) = PartialSuccess::read(&answer) {
                 crate::diagnostics::warn(&partial.describe());
@@ -75,11 +77,8 @@ impl HttpTransport {
             Some(message) => format!("HTTP {status}: {message}"),
             None => format!("HTTP {status}"),
         };
-        match status {
-            StatusCode::TOO_MANY_REQUESTS
-            | StatusCode::BAD_GATEWAY
-            | StatusCode::SERVICE_UNAVAILABLE
-            | StatusCode::GATEWAY_TIMEOUT => Outcome::Retryable { reason, hint },
+        match status.as_u16() {
+            429 | 502 | 503 | 504 => Outcome::Retryable { reason, hint },
             _ => Outcome::Permanent(reason),
         }
     }
@@ -87,17 +86,6 @@ impl HttpTransport {
     pub(crate) fn gzip(&self) -> bool {
         self.gzip
     }
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date (RFC 9110 10.2.3).

@@ -11,6 +11,8 @@
 mod encode;
 #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
 mod exporter;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+pub(crate) use exporter::OtlpExporter;
 #[cfg(feature = "otlp-grpc")]
 mod grpc;
 #[cfg(feature = "otlp-http")]
@@ -76,7 +78,7 @@ pub fn build(env: &OtlpEnv) -> Result<ExporterBox, InitError> {
 fn build_http(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> Result<ExporterBox, InitError> {
     let transport = http::HttpTransport::new(endpoint, &env.headers, gzip)
         .map_err(|reason| InitError::Exporter { exporter: "otlp http", reason })?;
-    Ok(ExporterBox::new(exporter::OtlpExporter::new(exporter::Transport::Http(transport), timeout)))
+    Ok(ExporterBox::otlp(OtlpExporter::new(exporter::Transport::Http(transport), timeout)))
 }
 
 #[cfg(not(feature = "otlp-http"))]
@@ -106,8 +108,8 @@ fn build_grpc(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> R
         grpc::GrpcTransport::new(endpoint, &env.headers, gzip)
             .map_err(|reason| InitError::Exporter { exporter: "otlp grpc", reason })?
     };
-    let exporter = exporter::OtlpExporter::new(exporter::Transport::Grpc(transport), timeout);
-    Ok(ExporterBox::with_runtime(exporter, runtime))
+    let exporter = OtlpExporter::new(exporter::Transport::Grpc(transport), timeout);
+    Ok(ExporterBox::otlp_with_runtime(exporter, runtime))
 }
 
 #[cfg(not(feature = "otlp-grpc"))]
