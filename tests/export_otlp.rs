@@ -147,6 +147,78 @@ fn headers_and_gzip_reach_the_receiver_over_both_protocols() {
     }
 }
 
+/// Spans are encoded straight from `traced`'s records: limits, events,
+/// links and remote parents must come out as the specification says.
+#[test]
+fn records_are_encoded_with_limits_events_and_links() {
+    use opentelemetry::trace::{Link, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    use opentelemetry::{Array, StringValue, Value};
+    static SITE: Callsite = Callsite::new("CartService.add", Kind::Consumer);
+    let receiver = start_http();
+    let (provider, _, _) = traced::builder()
+        .env(EnvConfig::default())
+        .service_name("cart")
+        .span_limits(traced::SpanLimits { attribute_value_length: Some(5), ..Default::default() })
+        .otlp_with(OtlpEnv {
+            endpoint: Some(format!("http://{}", receiver.addr)),
+            protocol: Some(OtlpProtocol::HttpProtobuf),
+            ..Default::default()
+        })
+        .build()
+        .expect("provider");
+    let provider = provider.expect("enabled");
+    let linked = SpanContext::new(
+        TraceId::from(0xfeed_u128),
+        SpanId::from(0xbeef_u64),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::from_key_value([("vendor", "x")]).expect("tracestate"),
+    );
+    {
+        let _default = provider.set_default();
+        let mut guard = SpanGuard::enter(ActiveSpan::start(
+            &SITE,
+            SITE.name(),
+            2,
+            |a| {
+                a.push(KeyValue::new("long", "ééééééééé"));
+                a.push(KeyValue::new("many", Value::Array(Array::String(vec![StringValue::from("abcdefgh")]))));
+                a.push(KeyValue::new("n", 123456789i64));
+            },
+            || vec![Link::new(linked.clone(), vec![KeyValue::new("link.kind", "batch")], 0)],
+        ));
+        let span = guard.span().expect("span");
+        span.add_event("cart.updated", vec![KeyValue::new("items", 3i64)]);
+        span.set_status(opentelemetry::trace::Status::error("out of stock"));
+    }
+    provider.force_flush(Duration::from_secs(10)).expect("flush");
+    let spans = receiver.received.wait_for(1, Duration::from_secs(10));
+    let s = &spans[0];
+    assert_eq!(s.span.name, "CartService.add");
+    assert_eq!(s.span.kind, ProtoKind::Consumer as i32);
+    assert_eq!(s.attr("long"), Some(Any::StringValue("ééééé".into())), "cut to 5 characters, not bytes");
+    let many = match s.attr("many") {
+        Some(Any::ArrayValue(a)) => a.values[0].value.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(many, Some(Any::StringValue("abcde".into())));
+    assert_eq!(s.attr("n"), Some(Any::IntValue(123456789)));
+    assert_eq!(s.span.events.len(), 1);
+    assert_eq!(s.span.events[0].name, "cart.updated");
+    assert!(s.span.events[0].time_unix_nano >= s.span.start_time_unix_nano);
+    assert!(s.span.events[0].time_unix_nano <= s.span.end_time_unix_nano);
+    let link = &s.span.links[0];
+    assert_eq!((hex(&link.trace_id), hex(&link.span_id)), (format!("{:032x}", 0xfeed), format!("{:016x}", 0xbeef)));
+    assert_eq!(link.trace_state, "vendor=x");
+    assert_eq!(link.flags, 0x301, "sampled, remote, remoteness known");
+    assert_eq!(link.attributes[0].key, "link.kind");
+    let status = s.span.status.as_ref().expect("status");
+    assert_eq!((status.code, status.message.as_str()), (2, "out of stock"));
+    assert_eq!(s.span.flags, 0x103, "a root: sampled + random, parent not remote");
+    assert!(s.span.end_time_unix_nano >= s.span.start_time_unix_nano && s.span.start_time_unix_nano > 0);
+    provider.shutdown(Duration::from_secs(5)).unwrap();
+}
+
 #[test]
 fn redaction_applies_before_export() {
     use traced::processor::redact::{Action, Redaction};

@@ -124,8 +124,8 @@ pub fn start_grpc() -> Receiver {
     let received = Received::default();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
-    let service = TraceServiceServer::new(Grpc(received.clone()))
-        .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let service =
+        TraceServiceServer::new(Grpc(received.clone())).accept_compressed(tonic::codec::CompressionEncoding::Gzip);
     runtime.spawn(async move {
         tonic::transport::Server::builder()
             .add_service(service)

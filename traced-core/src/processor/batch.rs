@@ -14,7 +14,7 @@ use super::tail::{TailSampler, TailSampling};
 use super::{ExportStats, ExporterBox, Processor};
 use crate::diagnostics;
 use crate::error::LifecycleError;
-use crate::span::{Buffered, FinishedSpan};
+use crate::span::{AnchorCache, Buffered, FinishedSpan};
 use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
 use std::cell::RefCell;
@@ -379,35 +379,53 @@ impl Worker {
         // Partial chunks go out together: fewer, fuller requests, and the
         // spans of one trace made on several threads arrive in one batch.
         let max = self.shared.config.max_export_batch_size.max(1);
-        let mut anchor = None;
-        let mut batch = Vec::new();
+        let mut batch: Chunk = Vec::new();
         for mut chunk in partial {
-            batch.extend(chunk.drain(..).map(|s| s.into_span_data_cached(&mut anchor)));
+            batch.append(&mut chunk);
             self.shared.recycle(chunk);
             while batch.len() >= max {
                 let rest = batch.split_off(max);
-                if let Err(e) = self.export_batch(std::mem::replace(&mut batch, rest)) {
+                if let Err(e) = self.send_records(&mut batch) {
                     result = Err(e);
                 }
+                batch = rest;
             }
         }
-        if !batch.is_empty() {
-            if let Err(e) = self.export_batch(batch) {
-                result = Err(e);
-            }
+        if let Err(e) = self.send_records(&mut batch) {
+            result = Err(e);
         }
         result
     }
 
     /// Exports one chunk (at most one export batch) and recycles it.
     fn export_chunk(&mut self, mut chunk: Chunk) -> Result<(), LifecycleError> {
-        let mut anchor = None;
-        let mut batch = std::mem::take(&mut self.spare_batch);
-        batch.extend(chunk.drain(..).map(|s| s.into_span_data_cached(&mut anchor)));
+        let result = self.send_records(&mut chunk);
         self.shared.recycle(chunk);
-        if batch.is_empty() {
+        result
+    }
+
+    /// Exports spans as they were recorded, leaving `records` empty. When
+    /// the only exporter is our OTLP one and no tail sampler needs the
+    /// SDK's form, the records are encoded where they lie; otherwise they
+    /// are converted first.
+    fn send_records(&mut self, records: &mut Chunk) -> Result<(), LifecycleError> {
+        if records.is_empty() {
             return Ok(());
         }
+        if let ([exporter], None) = (&self.exporters[..], &self.tail) {
+            if exporter.encodes_records() {
+                let n = records.len();
+                self.shared.in_flight.store(n, Ordering::Relaxed);
+                let timeout = self.shared.config.export_timeout;
+                let exported = exporter.export_records(records, timeout).unwrap_or(Ok(()));
+                self.shared.in_flight.store(0, Ordering::Relaxed);
+                records.clear();
+                return self.count(n as u64, exported);
+            }
+        }
+        let mut anchors = AnchorCache::default();
+        let mut batch = std::mem::take(&mut self.spare_batch);
+        batch.extend(records.drain(..).map(|s| s.into_span_data_cached(&mut anchors)));
         self.export_batch(batch)
     }
 
@@ -463,20 +481,28 @@ impl Worker {
                 // Each exporter redacts and may consume what it is given.
                 false => exporter.export_blocking(&mut batch.clone(), timeout),
             };
-            match exported {
-                Ok(()) => {
-                    self.shared.exported.fetch_add(n, Ordering::Relaxed);
-                }
-                Err(err) => {
-                    self.shared.failed.fetch_add(n, Ordering::Relaxed);
-                    diagnostics::warn_once(diagnostics::Once::ExportFailed, || {
-                        format!("exporting {n} spans failed: {err}; spans are dropped (further failures are counted, not printed)")
-                    });
-                    result = Err(LifecycleError::Export(err.to_string()));
-                }
+            if let Err(e) = self.count(n, exported) {
+                result = Err(e);
             }
         }
         result
+    }
+
+    /// Counts the outcome of one export of `n` spans.
+    fn count(&self, n: u64, exported: opentelemetry_sdk::error::OTelSdkResult) -> Result<(), LifecycleError> {
+        match exported {
+            Ok(()) => {
+                self.shared.exported.fetch_add(n, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(err) => {
+                self.shared.failed.fetch_add(n, Ordering::Relaxed);
+                diagnostics::warn_once(diagnostics::Once::ExportFailed, || {
+                    format!("exporting {n} spans failed: {err}; spans are dropped (further failures are counted, not printed)")
+                });
+                Err(LifecycleError::Export(err.to_string()))
+            }
+        }
     }
 }
 

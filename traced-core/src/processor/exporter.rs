@@ -1,6 +1,7 @@
 //! An object-safe handle over any `opentelemetry_sdk` [`SpanExporter`], whose
 //! `export` returns `impl Future` and so cannot be boxed as it is.
 
+use crate::span::Buffered;
 use futures_util::future::BoxFuture;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
@@ -104,6 +105,12 @@ impl ExporterBox {
             #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
             Inner::Otlp(e) => Box::pin(e.export_slice(batch)),
         };
+        self.block_on(export, timeout)
+    }
+
+    /// Runs an export to its end on this thread: on the exporter's runtime
+    /// with `timeout` if it has one (blocking exporters enforce their own).
+    fn block_on(&self, export: BoxFuture<'_, OTelSdkResult>, timeout: Duration) -> OTelSdkResult {
         #[cfg(feature = "otlp-grpc")]
         if let Some(rt) = &self.runtime {
             return rt.block_on(async {
@@ -113,9 +120,39 @@ impl ExporterBox {
                 }
             });
         }
-        let _ = timeout; // blocking exporters enforce their own request timeout
+        let _ = timeout;
         futures_executor::block_on(export)
     }
+
+    /// Exports spans as recorded, encoding them in place, when this is our
+    /// OTLP exporter (`None`: it is not; convert them and call
+    /// [`Self::export_blocking`]).
+    pub(crate) fn export_records(&self, records: &mut [Buffered], timeout: Duration) -> Option<OTelSdkResult> {
+        #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+        if let Inner::Otlp(e) = &self.inner {
+            if let Some(r) = &self.redaction {
+                for span in records.iter_mut() {
+                    match span {
+                        Buffered::Traced(record) => r.apply_record(record),
+                        Buffered::Sdk(data) => r.apply_span(data),
+                    }
+                }
+            }
+            return Some(self.block_on(Box::pin(e.export_slice(records)), timeout));
+        }
+        let _ = (records, timeout);
+        None
+    }
+
+    /// True when [`Self::export_records`] works for this exporter.
+    pub(crate) fn encodes_records(&self) -> bool {
+        #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+        if let Inner::Otlp(_) = &self.inner {
+            return true;
+        }
+        false
+    }
+
     pub(crate) fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.inner.dyn_ref().shutdown_with_timeout(timeout)
     }

@@ -158,8 +158,14 @@ impl Redaction {
 
     /// Applies the built-ins, rules and detectors to a list of attributes.
     pub fn apply(&self, attributes: &mut Vec<KeyValue>) {
+        self.apply_list(attributes);
+    }
+
+    /// [`Self::apply`] for any list of attributes (a span record keeps its
+    /// first few inline).
+    fn apply_list(&self, attributes: &mut impl AttributeList) {
         if self.builtins {
-            self.apply_builtins(attributes);
+            self.apply_builtins(attributes.as_mut_slice());
         }
         if self.rules.is_empty() && self.detectors == Redaction::none().detectors {
             return;
@@ -217,6 +223,30 @@ impl Redaction {
             });
         }
         changed.then_some(out)
+    }
+}
+
+/// What [`Redaction::apply_list`] needs of a list of attributes.
+trait AttributeList {
+    fn as_mut_slice(&mut self) -> &mut [KeyValue];
+    fn retain_mut(&mut self, keep: impl FnMut(&mut KeyValue) -> bool);
+}
+
+impl AttributeList for Vec<KeyValue> {
+    fn as_mut_slice(&mut self) -> &mut [KeyValue] {
+        self
+    }
+    fn retain_mut(&mut self, keep: impl FnMut(&mut KeyValue) -> bool) {
+        Vec::retain_mut(self, keep);
+    }
+}
+
+impl AttributeList for crate::span::Attributes {
+    fn as_mut_slice(&mut self) -> &mut [KeyValue] {
+        self
+    }
+    fn retain_mut(&mut self, keep: impl FnMut(&mut KeyValue) -> bool) {
+        smallvec::SmallVec::retain_mut(self, keep);
     }
 }
 
@@ -402,6 +432,22 @@ impl Redaction {
         if let opentelemetry::trace::Status::Error { description } = &mut span.status {
             if let Some(clean) = self.scrub(description) {
                 *description = clean.into();
+            }
+        }
+    }
+
+    /// The same for a span as `traced` records it, before it is encoded
+    /// straight from the record.
+    pub(crate) fn apply_record(&self, record: &mut crate::span::SpanRecord) {
+        self.apply_list(&mut record.attributes);
+        if let Some((events, status)) = record.events_and_status_mut() {
+            for event in events.events.iter_mut() {
+                self.apply(&mut event.attributes);
+            }
+            if let opentelemetry::trace::Status::Error { description } = status {
+                if let Some(clean) = self.scrub(description) {
+                    *description = clean.into();
+                }
             }
         }
     }

@@ -15,6 +15,6 @@ pub use current::{current_span, CurrentSpan};
 pub use error::EXCEPTION_SOURCE_CHAIN;
 pub use guard::SpanGuard;
 pub use instrumented::{Instrumented, CANCELLED};
-pub(crate) use record::Buffered;
+pub(crate) use record::{AnchorCache, Buffered, SpanRecord};
 pub use record::{Attributes, FinishedSpan};
 pub use value::{DebugValue, DisplayValue, ToAttributeValue};

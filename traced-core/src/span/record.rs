@@ -103,6 +103,32 @@ impl SpanRecord {
         }
     }
 
+    /// Events, links and status, for encoders reading the record in place.
+    pub(crate) fn extras_parts(&self) -> (Option<&SpanEvents>, Option<&SpanLinks>, &Status) {
+        static UNSET: Status = Status::Unset;
+        match &self.extras {
+            Some(e) => (Some(&e.events), Some(&e.links), &e.status),
+            None => (None, None, &UNSET),
+        }
+    }
+
+    /// Events and status, for redaction in place (`None`: the span has none).
+    pub(crate) fn events_and_status_mut(&mut self) -> Option<(&mut SpanEvents, &mut Status)> {
+        self.extras.as_mut().map(|e| (&mut e.events, &mut e.status))
+    }
+
+    /// Longest attribute value, in characters, the provider allows.
+    pub(crate) fn value_length_limit(&self) -> Option<usize> {
+        self.limits().attribute_value_length.map(|l| l as usize)
+    }
+
+    /// Unix nanoseconds of the start and end.
+    pub(crate) fn unix_nanos(&self, anchors: &mut AnchorCache) -> (u64, u64) {
+        let anchor = anchors.anchor_for(self.provider);
+        let start = self.start.as_unix_nanos(&anchor);
+        (start, self.end.as_unix_nanos(&anchor).max(start))
+    }
+
     fn into_span_data(mut self, anchor: &minstant::Anchor) -> SpanData {
         let limits = self.limits();
         if let Some(max) = limits.attribute_value_length {
@@ -192,24 +218,31 @@ impl FinishedSpan {
     }
 }
 
+/// The clock anchor of the last provider seen, so that many spans convert
+/// their times with one anchor reading.
+#[derive(Default)]
+pub(crate) struct AnchorCache(Option<(*const ProviderInner, minstant::Anchor)>);
+
+impl AnchorCache {
+    fn anchor_for(&mut self, provider: &'static ProviderInner) -> minstant::Anchor {
+        let key: *const ProviderInner = provider;
+        match self.0 {
+            Some((p, a)) if std::ptr::eq(p, key) => a,
+            _ => {
+                let a = provider.clock.anchor();
+                self.0 = Some((key, a));
+                a
+            }
+        }
+    }
+}
+
 impl Buffered {
-    /// The exporters' form, converting many spans with one clock anchor
-    /// (`cache` keeps it per provider).
-    pub(crate) fn into_span_data_cached(
-        self,
-        cache: &mut Option<(*const ProviderInner, minstant::Anchor)>,
-    ) -> SpanData {
+    /// The exporters' form, converting many spans with one clock anchor.
+    pub(crate) fn into_span_data_cached(self, cache: &mut AnchorCache) -> SpanData {
         match self {
             Buffered::Traced(r) => {
-                let key: *const ProviderInner = r.provider;
-                let anchor = match cache {
-                    Some((p, a)) if std::ptr::eq(*p, key) => *a,
-                    _ => {
-                        let a = r.provider.clock.anchor();
-                        *cache = Some((key, a));
-                        a
-                    }
-                };
+                let anchor = cache.anchor_for(r.provider);
                 r.into_span_data(&anchor)
             }
             Buffered::Sdk(d) => *d,

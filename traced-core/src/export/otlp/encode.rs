@@ -3,9 +3,10 @@
 //! `resource/v1`; field numbers below are the `.proto` files').
 
 use super::wire::Writer;
+use crate::span::{AnchorCache, Buffered};
 use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceState};
 use opentelemetry::{Array, InstrumentationScope, KeyValue, Value};
-use opentelemetry_sdk::trace::SpanData;
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use opentelemetry_sdk::Resource;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,33 +15,123 @@ const HAS_IS_REMOTE: u32 = 0x100;
 /// ... and it is remote.
 const IS_REMOTE: u32 = 0x200;
 
+/// A span the encoder can write: the SDK's [`SpanData`], or a record as
+/// `traced` keeps it (read in place: no conversion, no copy).
+pub(crate) trait EncodeSpan {
+    /// Its instrumentation scope (spans are grouped by it).
+    fn scope(&self) -> &InstrumentationScope;
+    /// Appends the body of its `Span` message.
+    fn write(&self, w: &mut Writer, anchors: &mut AnchorCache);
+}
+
+impl EncodeSpan for SpanData {
+    fn scope(&self) -> &InstrumentationScope {
+        &self.instrumentation_scope
+    }
+    fn write(&self, w: &mut Writer, _: &mut AnchorCache) {
+        span_body(
+            w,
+            &SpanParts {
+                cx: &self.span_context,
+                parent_span_id: self.parent_span_id,
+                parent_is_remote: self.parent_span_is_remote,
+                name: &self.name,
+                kind: &self.span_kind,
+                start: unix_nanos(self.start_time),
+                end: unix_nanos(self.end_time),
+                attributes: &self.attributes,
+                dropped_attributes: self.dropped_attributes_count,
+                value_limit: None,
+                events: Some(&self.events),
+                links: Some(&self.links),
+                status: &self.status,
+            },
+        );
+    }
+}
+
+impl EncodeSpan for Buffered {
+    fn scope(&self) -> &InstrumentationScope {
+        match self {
+            Buffered::Traced(r) => &r.provider.scope,
+            Buffered::Sdk(d) => &d.instrumentation_scope,
+        }
+    }
+    fn write(&self, w: &mut Writer, anchors: &mut AnchorCache) {
+        let r = match self {
+            Buffered::Traced(r) => r,
+            Buffered::Sdk(d) => return d.write(w, anchors),
+        };
+        let (start, end) = r.unix_nanos(anchors);
+        let (events, links, status) = r.extras_parts();
+        span_body(
+            w,
+            &SpanParts {
+                cx: &r.span_context,
+                parent_span_id: r.parent_span_id,
+                parent_is_remote: r.parent_is_remote,
+                name: &r.name,
+                kind: &r.kind.to_span_kind(),
+                start,
+                end,
+                attributes: &r.attributes,
+                dropped_attributes: r.dropped_attributes,
+                value_limit: r.value_length_limit(),
+                events,
+                links,
+                status,
+            },
+        );
+    }
+}
+
+/// What a `Span` message is written from.
+struct SpanParts<'a> {
+    cx: &'a SpanContext,
+    parent_span_id: SpanId,
+    parent_is_remote: bool,
+    name: &'a str,
+    kind: &'a SpanKind,
+    start: u64,
+    end: u64,
+    attributes: &'a [KeyValue],
+    dropped_attributes: u32,
+    /// Longest attribute value in characters (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`),
+    /// for records, whose values are cut while they are written.
+    value_limit: Option<usize>,
+    events: Option<&'a SpanEvents>,
+    links: Option<&'a SpanLinks>,
+    status: &'a Status,
+}
+
 /// Appends one request carrying `spans` (sampled spans of one process) under
 /// `resource`, grouped by instrumentation scope.
-pub(crate) fn request(w: &mut Writer, resource: &Resource, spans: &[SpanData]) {
+pub(crate) fn request<S: EncodeSpan>(w: &mut Writer, resource: &Resource, spans: &[S]) {
+    let mut anchors = AnchorCache::default();
     // ExportTraceServiceRequest.resource_spans = 1
     w.message(1, 3, |w| {
         // ResourceSpans.resource = 1
         w.message(1, 2, |w| {
             for (key, value) in resource.iter() {
                 // Resource.attributes = 1
-                w.message(1, 1, |w| key_value(w, key.as_str(), value));
+                w.message(1, 1, |w| key_value(w, key.as_str(), value, None));
             }
         });
         let mut written = 0;
         for (i, span) in spans.iter().enumerate() {
-            let scope = &span.instrumentation_scope;
+            let scope = span.scope();
             // A batch nearly always holds one scope; each new one found is
             // written with every later span that shares it.
-            if spans[..i].iter().any(|s| s.instrumentation_scope == *scope) {
+            if spans[..i].iter().any(|s| s.scope() == scope) {
                 continue;
             }
             // ResourceSpans.scope_spans = 2
             w.message(2, 3, |w| {
                 // ScopeSpans.scope = 1
                 w.message(1, 1, |w| instrumentation_scope(w, scope));
-                for s in spans[i..].iter().filter(|s| s.instrumentation_scope == *scope) {
+                for s in spans[i..].iter().filter(|s| s.scope() == scope) {
                     // ScopeSpans.spans = 2
-                    w.message(2, 2, |w| span_body(w, s));
+                    w.message(2, 2, |w| s.write(w, &mut anchors));
                     written += 1;
                 }
                 // ScopeSpans.schema_url = 3
@@ -59,47 +150,53 @@ fn instrumentation_scope(w: &mut Writer, scope: &InstrumentationScope) {
     w.string(1, scope.name());
     w.string(2, scope.version().unwrap_or(""));
     for kv in scope.attributes() {
-        w.message(3, 1, |w| key_value(w, kv.key.as_str(), &kv.value));
+        w.message(3, 1, |w| key_value(w, kv.key.as_str(), &kv.value, None));
     }
 }
 
-fn span_body(w: &mut Writer, span: &SpanData) {
-    let cx = &span.span_context;
+fn span_body(w: &mut Writer, span: &SpanParts<'_>) {
+    let cx = span.cx;
     w.bytes_always(1, &cx.trace_id().to_bytes());
     w.bytes_always(2, &cx.span_id().to_bytes());
     trace_state(w, 3, cx.trace_state());
     if span.parent_span_id != SpanId::INVALID {
         w.bytes_always(4, &span.parent_span_id.to_bytes());
     }
-    w.string(5, &span.name);
-    w.uint(6, kind(&span.span_kind));
-    w.fixed64(7, unix_nanos(span.start_time));
-    w.fixed64(8, unix_nanos(span.end_time));
-    attributes(w, 9, &span.attributes);
-    w.uint(10, u64::from(span.dropped_attributes_count));
-    for event in span.events.iter() {
-        w.message(11, 1, |w| {
-            w.fixed64(1, unix_nanos(event.timestamp));
-            w.string(2, &event.name);
-            attributes(w, 3, &event.attributes);
-            w.uint(4, u64::from(event.dropped_attributes_count));
-        });
+    w.string(5, span.name);
+    w.uint(6, kind(span.kind));
+    w.fixed64(7, span.start);
+    w.fixed64(8, span.end);
+    for kv in span.attributes {
+        w.message(9, 1, |w| key_value(w, kv.key.as_str(), &kv.value, span.value_limit));
     }
-    w.uint(12, u64::from(span.events.dropped_count));
-    for link in span.links.iter() {
-        w.message(13, 1, |w| {
-            let cx = &link.span_context;
-            w.bytes_always(1, &cx.trace_id().to_bytes());
-            w.bytes_always(2, &cx.span_id().to_bytes());
-            trace_state(w, 3, cx.trace_state());
-            attributes(w, 4, &link.attributes);
-            w.uint(5, u64::from(link.dropped_attributes_count));
-            w.fixed32(6, flags(cx, cx.is_remote()));
-        });
+    w.uint(10, u64::from(span.dropped_attributes));
+    if let Some(events) = span.events {
+        for event in events.iter() {
+            w.message(11, 1, |w| {
+                w.fixed64(1, unix_nanos(event.timestamp));
+                w.string(2, &event.name);
+                attributes(w, 3, &event.attributes);
+                w.uint(4, u64::from(event.dropped_attributes_count));
+            });
+        }
+        w.uint(12, u64::from(events.dropped_count));
     }
-    w.uint(14, u64::from(span.links.dropped_count));
-    status(w, &span.status);
-    w.fixed32(16, flags(cx, span.parent_span_is_remote));
+    if let Some(links) = span.links {
+        for link in links.iter() {
+            w.message(13, 1, |w| {
+                let cx = &link.span_context;
+                w.bytes_always(1, &cx.trace_id().to_bytes());
+                w.bytes_always(2, &cx.span_id().to_bytes());
+                trace_state(w, 3, cx.trace_state());
+                attributes(w, 4, &link.attributes);
+                w.uint(5, u64::from(link.dropped_attributes_count));
+                w.fixed32(6, flags(cx, cx.is_remote()));
+            });
+        }
+        w.uint(14, u64::from(links.dropped_count));
+    }
+    status(w, span.status);
+    w.fixed32(16, flags(cx, span.parent_is_remote));
 }
 
 /// Trace flags in bits 0-7, and whether the parent (or linked context) is remote.
@@ -141,14 +238,28 @@ fn unix_nanos(t: SystemTime) -> u64 {
 
 fn attributes(w: &mut Writer, field: u32, attributes: &[KeyValue]) {
     for kv in attributes {
-        w.message(field, 1, |w| key_value(w, kv.key.as_str(), &kv.value));
+        w.message(field, 1, |w| key_value(w, kv.key.as_str(), &kv.value, None));
     }
 }
 
-/// `KeyValue { key = 1, value = 2 }`.
-fn key_value(w: &mut Writer, key: &str, value: &Value) {
+/// `KeyValue { key = 1, value = 2 }`, string values cut to `limit` characters.
+fn key_value(w: &mut Writer, key: &str, value: &Value, limit: Option<usize>) {
     w.string(1, key);
-    w.message(2, 1, |w| any_value(w, value));
+    w.message(2, 1, |w| match (value, limit) {
+        (Value::String(s), Some(max)) => w.bytes_always(1, cut(s.as_str(), max).as_bytes()),
+        (Value::Array(Array::String(v)), Some(max)) => w.message(5, 1, |w| {
+            v.iter().for_each(|s| w.message(1, 1, |w| w.bytes_always(1, cut(s.as_str(), max).as_bytes())))
+        }),
+        _ => any_value(w, value),
+    });
+}
+
+/// The first `max` characters of `s`.
+fn cut(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    }
 }
 
 /// The body of an `AnyValue`: one member of its `oneof`, written even when
@@ -180,7 +291,6 @@ mod tests {
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     use opentelemetry_proto::tonic::trace::v1 as proto;
     use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
-    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
     use prost::Message;
     use std::borrow::Cow;
     use std::time::Duration;
@@ -268,9 +378,8 @@ mod tests {
         let mut w = Writer::default();
         request(&mut w, &resource, &spans);
         let ours = ExportTraceServiceRequest::decode(&w.buf[..]).expect("valid protobuf");
-        let theirs = ExportTraceServiceRequest {
-            resource_spans: group_spans_by_resource_and_scope(spans, &(&resource).into()),
-        };
+        let theirs =
+            ExportTraceServiceRequest { resource_spans: group_spans_by_resource_and_scope(spans, &(&resource).into()) };
         assert_eq!(ours.resource_spans[0].scope_spans.len(), 2);
         assert_eq!(ours.resource_spans[0].scope_spans[0].spans.len(), 8);
         assert_eq!(normalise(ours), normalise(theirs));

@@ -1,7 +1,7 @@
 //! The OTLP span exporter: encodes a batch once, then sends it with retries
 //! over HTTP or gRPC.
 
-use super::encode;
+use super::encode::{self, EncodeSpan};
 use super::retry::{Backoff, Outcome};
 use super::wire::Writer;
 #[cfg(feature = "otlp-grpc")]
@@ -51,7 +51,7 @@ impl OtlpExporter {
 
     /// Exports spans borrowed from the caller (the batch processor keeps
     /// and reuses its vector).
-    pub(crate) async fn export_slice(&self, spans: &[SpanData]) -> OTelSdkResult {
+    pub(crate) async fn export_slice<S: EncodeSpan + Sync>(&self, spans: &[S]) -> OTelSdkResult {
         if self.shut_down.load(Ordering::Relaxed) {
             return Err(OTelSdkError::AlreadyShutdown);
         }
@@ -93,10 +93,10 @@ impl OtlpExporter {
 
     /// Encodes `spans` as one request, or as several when one would be
     /// over [`MAX_REQUEST`], and hands each to `send`.
-    fn each_request(
+    fn each_request<S: EncodeSpan>(
         &self,
         w: &mut Writer,
-        spans: &[SpanData],
+        spans: &[S],
         failures: &mut Vec<String>,
         send: &mut dyn FnMut(&[u8]) -> Result<(), String>,
     ) {

@@ -29,7 +29,9 @@ impl GrpcTransport {
         // that can only mean plaintext.
         let endpoint = if endpoint.contains("://") { endpoint.to_owned() } else { format!("http://{endpoint}") };
         if endpoint.starts_with("https://") {
-            return Err(format!("endpoint `{endpoint}`: TLS is not supported yet; send to a local collector over http"));
+            return Err(format!(
+                "endpoint `{endpoint}`: TLS is not supported yet; send to a local collector over http"
+            ));
         }
         let channel = Endpoint::from_shared(endpoint.clone())
             .map_err(|e| format!("endpoint `{endpoint}`: {e}"))?
@@ -133,10 +135,19 @@ mod tests {
     #[test]
     fn codes_are_classified_as_the_specification_says() {
         let retryable = |s: Status| matches!(classify(&s), Outcome::Retryable { .. });
-        for code in [Code::Cancelled, Code::DeadlineExceeded, Code::Aborted, Code::OutOfRange, Code::Unavailable, Code::DataLoss] {
+        for code in [
+            Code::Cancelled,
+            Code::DeadlineExceeded,
+            Code::Aborted,
+            Code::OutOfRange,
+            Code::Unavailable,
+            Code::DataLoss,
+        ] {
             assert!(retryable(Status::new(code, "x")), "{code:?}");
         }
-        for code in [Code::InvalidArgument, Code::Unauthenticated, Code::PermissionDenied, Code::Internal, Code::Unimplemented] {
+        for code in
+            [Code::InvalidArgument, Code::Unauthenticated, Code::PermissionDenied, Code::Internal, Code::Unimplemented]
+        {
             assert!(!retryable(Status::new(code, "x")), "{code:?}");
         }
         assert!(!retryable(Status::new(Code::ResourceExhausted, "no hint")));

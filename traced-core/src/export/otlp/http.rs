@@ -29,10 +29,8 @@ impl HttpTransport {
             }
             _ => return Err(format!("endpoint `{url}`: expected http://host[:port]/path")),
         }
-        let mut list = vec![(
-            HeaderName::from_static("content-type"),
-            HeaderValue::from_static("application/x-protobuf"),
-        )];
+        let mut list =
+            vec![(HeaderName::from_static("content-type"), HeaderValue::from_static("application/x-protobuf"))];
         if gzip {
             list.push((HeaderName::from_static("content-encoding"), HeaderValue::from_static("gzip")));
         }
