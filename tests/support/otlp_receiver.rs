@@ -13,7 +13,15 @@ use std::time::{Duration, Instant};
 
 /// What a receiver got.
 #[derive(Clone, Default)]
-pub struct Received(Arc<Mutex<Vec<ExportTraceServiceRequest>>>, Arc<Mutex<Vec<axum::http::HeaderMap>>>);
+pub struct Received {
+    requests: Arc<Mutex<Vec<ExportTraceServiceRequest>>>,
+    headers: Arc<Mutex<Vec<axum::http::HeaderMap>>>,
+    spans: Arc<std::sync::atomic::AtomicUsize>,
+    /// Count only: every request is decoded, its spans counted, and dropped
+    /// (for load tests, where keeping a million spans would make the
+    /// receiver the heaviest thing on the machine).
+    count_only: bool,
+}
 
 /// One received span with its resource attributes.
 #[derive(Debug, Clone)]
@@ -37,31 +45,37 @@ fn find(attrs: &[KeyValue], key: &str) -> Option<any_value::Value> {
 
 impl Received {
     fn push(&self, req: ExportTraceServiceRequest, headers: axum::http::HeaderMap) {
-        self.0.lock().unwrap().push(req);
-        self.1.lock().unwrap().push(headers);
+        let n: usize = req.resource_spans.iter().flat_map(|rs| &rs.scope_spans).map(|ss| ss.spans.len()).sum();
+        self.spans.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        if !self.count_only {
+            self.requests.lock().unwrap().push(req);
+            self.headers.lock().unwrap().push(headers);
+        }
     }
 
     /// The headers (gRPC: metadata) of every request, in order.
     pub fn headers(&self) -> Vec<axum::http::HeaderMap> {
-        self.1.lock().unwrap().clone()
+        self.headers.lock().unwrap().clone()
     }
 
-    /// How many spans arrived (without keeping copies).
+    /// How many spans arrived.
     pub fn count(&self) -> usize {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .flat_map(|r| &r.resource_spans)
-            .flat_map(|rs| &rs.scope_spans)
-            .map(|ss| ss.spans.len())
-            .sum()
+        self.spans.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits until at least `n` spans arrived (or the timeout passes); how many did.
+    pub fn wait_for_count(&self, n: usize, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        while self.count() < n && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.count()
     }
 
     /// Every span received so far.
     pub fn spans(&self) -> Vec<ReceivedSpan> {
         let mut out = Vec::new();
-        for req in self.0.lock().unwrap().iter() {
+        for req in self.requests.lock().unwrap().iter() {
             for rs in &req.resource_spans {
                 let resource = rs.resource.as_ref().map(|r| r.attributes.clone()).unwrap_or_default();
                 for ss in &rs.scope_spans {
@@ -101,6 +115,12 @@ impl TraceService for Grpc {
     }
 }
 
+/// Answers go out at once, as a collector's do: with Nagle's algorithm on,
+/// the answer's last small write waits for the client's delayed ACK (40 ms).
+fn no_delay(conn: &tokio::net::TcpStream) {
+    let _ = conn.set_nodelay(true);
+}
+
 /// A running receiver and the runtime that serves it.
 pub struct Receiver {
     pub addr: SocketAddr,
@@ -120,8 +140,16 @@ fn receiver_runtime() -> tokio::runtime::Runtime {
 
 /// Starts an OTLP/gRPC receiver.
 pub fn start_grpc() -> Receiver {
+    start_grpc_with(Received::default())
+}
+
+/// Starts an OTLP/gRPC receiver that only counts spans.
+pub fn start_grpc_counting() -> Receiver {
+    start_grpc_with(Received { count_only: true, ..Received::default() })
+}
+
+fn start_grpc_with(received: Received) -> Receiver {
     let runtime = receiver_runtime();
-    let received = Received::default();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     let service =
@@ -129,7 +157,10 @@ pub fn start_grpc() -> Receiver {
     runtime.spawn(async move {
         tonic::transport::Server::builder()
             .add_service(service)
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .serve_with_incoming(tokio_stream::StreamExt::map(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                |conn| conn.inspect(no_delay),
+            ))
             .await
             .unwrap();
     });
@@ -138,8 +169,16 @@ pub fn start_grpc() -> Receiver {
 
 /// Starts an OTLP/HTTP (protobuf) receiver on `/v1/traces`.
 pub fn start_http() -> Receiver {
+    start_http_with(Received::default())
+}
+
+/// Starts an OTLP/HTTP receiver that only counts spans.
+pub fn start_http_counting() -> Receiver {
+    start_http_with(Received { count_only: true, ..Received::default() })
+}
+
+fn start_http_with(received: Received) -> Receiver {
     let runtime = receiver_runtime();
-    let received = Received::default();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     let store = received.clone();
@@ -166,6 +205,7 @@ pub fn start_http() -> Receiver {
             }
         }),
     );
+    let listener = axum::serve::ListenerExt::tap_io(listener, |conn: &mut tokio::net::TcpStream| no_delay(conn));
     runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
     Receiver { addr, received, _runtime: runtime }
 }

@@ -122,14 +122,14 @@ pub(crate) fn request<S: EncodeSpan>(w: &mut Writer, resource: &Resource, spans:
             let scope = span.scope();
             // A batch nearly always holds one scope; each new one found is
             // written with every later span that shares it.
-            if spans[..i].iter().any(|s| s.scope() == scope) {
+            if spans[..i].iter().any(|s| same_scope(s.scope(), scope)) {
                 continue;
             }
             // ResourceSpans.scope_spans = 2
             w.message(2, 3, |w| {
                 // ScopeSpans.scope = 1
                 w.message(1, 1, |w| instrumentation_scope(w, scope));
-                for s in spans[i..].iter().filter(|s| s.scope() == scope) {
+                for s in spans[i..].iter().filter(|s| same_scope(s.scope(), scope)) {
                     // ScopeSpans.spans = 2
                     w.message(2, 2, |w| s.write(w, &mut anchors));
                     written += 1;
@@ -144,6 +144,11 @@ pub(crate) fn request<S: EncodeSpan>(w: &mut Writer, resource: &Resource, spans:
         // ResourceSpans.schema_url = 3
         w.string(3, resource.schema_url().unwrap_or(""));
     });
+}
+
+/// Spans of one provider share its scope: the address settles it at once.
+fn same_scope(a: &InstrumentationScope, b: &InstrumentationScope) -> bool {
+    std::ptr::eq(a, b) || a == b
 }
 
 fn instrumentation_scope(w: &mut Writer, scope: &InstrumentationScope) {

@@ -23,7 +23,13 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
+    #[inline]
     pub(crate) fn varint(&mut self, mut v: u64) {
+        if v < 0x80 {
+            // Keys, lengths of small fields, enums: nearly every varint.
+            self.buf.push(v as u8);
+            return;
+        }
         while v >= 0x80 {
             self.buf.push(v as u8 | 0x80);
             v >>= 7;
