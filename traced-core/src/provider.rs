@@ -40,6 +40,13 @@ pub(crate) struct ProviderInner {
 }
 
 impl ProviderInner {
+    /// True when a span under an unsampled parent is not made at all (the
+    /// sampler follows the parent, and nothing records unsampled spans).
+    #[inline]
+    pub(crate) fn skips_unsampled_children(&self) -> bool {
+        self.sampler.follows_parent() && !self.record_unsampled
+    }
+
     /// Hands a finished span to every processor.
     #[inline]
     pub(crate) fn dispatch(&self, span: FinishedSpan) {
@@ -148,6 +155,10 @@ static ANY_INSTALLED: AtomicBool = AtomicBool::new(false);
 /// Whether a thread-scoped default was ever set: until then the per-thread
 /// lookup is skipped.
 static ANY_SCOPED: AtomicBool = AtomicBool::new(false);
+/// Whether every provider installed so far makes no span under an
+/// unsampled parent (parent-based sampling, no tail sampling): then that
+/// case is rejected before a provider is even looked up.
+static ALL_SKIP_UNSAMPLED_CHILDREN: AtomicBool = AtomicBool::new(true);
 static GLOBAL: AtomicPtr<ProviderInner> = AtomicPtr::new(ptr::null_mut());
 
 thread_local! {
@@ -202,8 +213,15 @@ impl Provider {
 
     /// Makes this the global provider, used by spans with no other.
     pub fn install_global(&self) {
+        self.note_installed();
         GLOBAL.store(ptr::from_ref(self.inner).cast_mut(), Ordering::Release);
         ANY_INSTALLED.store(true, Ordering::Release);
+    }
+
+    fn note_installed(&self) {
+        if !self.inner.skips_unsampled_children() {
+            ALL_SKIP_UNSAMPLED_CHILDREN.store(false, Ordering::Release);
+        }
     }
 
     /// Removes this provider as the global one (if it is).
@@ -216,6 +234,7 @@ impl Provider {
     /// drops. Spans started under it carry it to their children on any
     /// thread. Used by tests to capture spans without touching the global.
     pub fn set_default(&self) -> DefaultGuard {
+        self.note_installed();
         ANY_SCOPED.store(true, Ordering::Release);
         ANY_INSTALLED.store(true, Ordering::Release);
         let previous = SCOPED.with(|s| s.replace(Some(self.inner)));
@@ -287,6 +306,12 @@ impl fmt::Debug for ProviderInner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ProviderInner")
     }
+}
+
+/// True when no installed provider makes a span under an unsampled parent.
+#[inline]
+pub(crate) fn all_skip_unsampled_children() -> bool {
+    ALL_SKIP_UNSAMPLED_CHILDREN.load(Ordering::Acquire)
 }
 
 /// Whether any provider was ever installed (globally or as a thread default).

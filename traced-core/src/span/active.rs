@@ -70,7 +70,19 @@ impl ActiveSpan {
         attributes: impl FnOnce(&mut Attributes),
         links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
-        Self::start_with(SpanStart {
+        Self::try_start_at(callsite, name, attribute_capacity, attributes, links).unwrap_or_default()
+    }
+
+    /// [`Self::start`], `None` when no span is made.
+    #[inline]
+    pub(crate) fn try_start_at(
+        callsite: &'static Callsite,
+        name: &'static str,
+        attribute_capacity: usize,
+        attributes: impl FnOnce(&mut Attributes),
+        links: impl FnOnce() -> Vec<Link>,
+    ) -> Option<Self> {
+        Self::try_start(SpanStart {
             name: Cow::Borrowed(name),
             kind: callsite.kind(),
             attributes,
@@ -106,23 +118,32 @@ impl ActiveSpan {
         A: FnOnce(&mut Attributes),
         L: FnOnce() -> Vec<Link>,
     {
+        Self::try_start(start).unwrap_or_default()
+    }
+
+    /// Starts a span from its parts; `None` (nothing to end or drop) when
+    /// no span is made.
+    #[inline]
+    pub(crate) fn try_start<A, L>(start: SpanStart<'_, A, L>) -> Option<Self>
+    where
+        A: FnOnce(&mut Attributes),
+        L: FnOnce() -> Vec<Link>,
+    {
         // Reject cheaply before anything is built or moved; with nothing
         // installed, before even reading the current context.
         if !crate::provider::any_installed() {
-            return ActiveSpan::none();
+            return None;
         }
         let skip = start.skip_unsampled_child;
-        let checked = match start.parent {
+        let (provider, scoped) = match start.parent {
             Some(parent) => precheck(parent, skip),
             None => Context::map_current(|parent| precheck(parent, skip)),
-        };
-        let Some((provider, scoped)) = checked else { return ActiveSpan::none() };
-        let started = match start.parent {
+        }?;
+        let (cx, record) = match start.parent {
             Some(parent) => create_span(parent, provider, scoped, start),
             None => Context::map_current(|parent| create_span(parent, provider, scoped, start)),
         };
-        let (cx, record) = started;
-        ActiveSpan { cx: Some(cx), record, provider: Some(provider) }
+        Some(ActiveSpan { cx: Some(cx), record, provider: Some(provider) })
     }
 
     /// The context to make current while the span's work runs, if any.
@@ -250,16 +271,23 @@ type Started = (Context, Option<Box<SpanRecord>>);
 /// sampler.
 #[inline]
 fn precheck(parent_cx: &Context, skip_unsampled_child: bool) -> Option<(&'static ProviderInner, bool)> {
+    let unsampled_parent = || {
+        let span = parent_cx.span();
+        let parent = span.span_context();
+        parent.is_valid() && !parent.is_sampled()
+    };
+    // When every provider skips them, an unsampled parent settles it
+    // before any provider is looked up.
+    let everyone_skips = crate::provider::all_skip_unsampled_children();
+    if skip_unsampled_child && everyone_skips && unsampled_parent() {
+        return None;
+    }
     let (provider, scoped) = resolve(parent_cx)?;
     if provider.is_shut_down() {
         return None;
     }
-    if skip_unsampled_child && provider.sampler.follows_parent() && !provider.record_unsampled {
-        let span = parent_cx.span();
-        let parent = span.span_context();
-        if parent.is_valid() && !parent.is_sampled() {
-            return None;
-        }
+    if skip_unsampled_child && !everyone_skips && provider.skips_unsampled_children() && unsampled_parent() {
+        return None;
     }
     Some((provider, scoped))
 }

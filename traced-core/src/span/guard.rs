@@ -6,6 +6,7 @@ use super::current::RunningMark;
 use super::record::Attributes;
 use opentelemetry::trace::{Link, TraceContextExt};
 use opentelemetry::{Context, ContextGuard};
+use std::mem::ManuallyDrop;
 
 /// Keeps a span current until dropped, then ends it (recording a panic if the
 /// scope is unwinding) and restores the previous context. Holds nothing at
@@ -13,7 +14,9 @@ use opentelemetry::{Context, ContextGuard};
 #[derive(Debug)]
 #[must_use = "the span ends when the guard is dropped"]
 pub struct SpanGuard {
-    inner: Option<Entered>,
+    // Dropped by hand in `drop`, only when present: the compiler's drop of
+    // an `Option<Entered>` is a call even when it holds nothing.
+    inner: ManuallyDrop<Option<Entered>>,
 }
 
 #[derive(Debug)]
@@ -39,7 +42,7 @@ impl SpanGuard {
         links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
         if !crate::provider::any_installed() {
-            return SpanGuard { inner: None };
+            return SpanGuard { inner: ManuallyDrop::new(None) };
         }
         Self::start_installed(callsite, name, attribute_capacity, attributes, links)
     }
@@ -52,18 +55,17 @@ impl SpanGuard {
         attributes: impl FnOnce(&mut Attributes),
         links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
-        let span = ActiveSpan::start(callsite, name(), attribute_capacity, attributes, links);
-        if !span.has_span() {
-            return SpanGuard { inner: None };
+        match ActiveSpan::try_start_at(callsite, name(), attribute_capacity, attributes, links) {
+            Some(span) => Self::enter(span),
+            None => SpanGuard { inner: ManuallyDrop::new(None) },
         }
-        Self::enter(span)
     }
 
     /// Makes `span` current.
     #[inline]
     pub fn enter(mut span: ActiveSpan) -> Self {
         if !span.has_span() && span.context().is_none() {
-            return SpanGuard { inner: None };
+            return SpanGuard { inner: ManuallyDrop::new(None) };
         }
         let running = match (span.is_recording(), span.context()) {
             (true, Some(cx)) => Some(RunningMark::push(cx.span().span_context().span_id())),
@@ -71,7 +73,7 @@ impl SpanGuard {
         };
         // The guard keeps the context on the stack; the span needs no copy.
         let attached = span.take_context().map(Context::attach);
-        SpanGuard { inner: Some(Entered { span, _running: running, _attached: attached }) }
+        SpanGuard { inner: ManuallyDrop::new(Some(Entered { span, _running: running, _attached: attached })) }
     }
 
     /// The span, to record attributes or errors on (`None` when no span was
@@ -82,11 +84,21 @@ impl SpanGuard {
     }
 }
 
+impl SpanGuard {
+    /// Ends the span, then pops the running mark and detaches the context.
+    #[inline(never)]
+    fn end(&mut self) {
+        if let Some(mut entered) = self.inner.take() {
+            entered.span.end_checking_panic();
+        }
+    }
+}
+
 impl Drop for SpanGuard {
     #[inline]
     fn drop(&mut self) {
-        if let Some(entered) = &mut self.inner {
-            entered.span.end_checking_panic();
+        if self.inner.is_some() {
+            self.end();
         }
     }
 }

@@ -15,6 +15,8 @@ pub use current::{current_span, CurrentSpan};
 pub use error::EXCEPTION_SOURCE_CHAIN;
 pub use guard::SpanGuard;
 pub use instrumented::{Instrumented, CANCELLED};
-pub(crate) use record::{AnchorCache, Buffered, SpanRecord};
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+pub(crate) use record::SpanRecord;
+pub(crate) use record::{AnchorCache, Buffered};
 pub use record::{Attributes, FinishedSpan};
 pub use value::{DebugValue, DisplayValue, ToAttributeValue};

@@ -104,6 +104,7 @@ impl SpanRecord {
     }
 
     /// Events, links and status, for encoders reading the record in place.
+    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
     pub(crate) fn extras_parts(&self) -> (Option<&SpanEvents>, Option<&SpanLinks>, &Status) {
         static UNSET: Status = Status::Unset;
         match &self.extras {
@@ -113,16 +114,19 @@ impl SpanRecord {
     }
 
     /// Events and status, for redaction in place (`None`: the span has none).
+    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
     pub(crate) fn events_and_status_mut(&mut self) -> Option<(&mut SpanEvents, &mut Status)> {
         self.extras.as_mut().map(|e| (&mut e.events, &mut e.status))
     }
 
     /// Longest attribute value, in characters, the provider allows.
+    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
     pub(crate) fn value_length_limit(&self) -> Option<usize> {
         self.limits().attribute_value_length.map(|l| l as usize)
     }
 
     /// Unix nanoseconds of the start and end.
+    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
     pub(crate) fn unix_nanos(&self, anchors: &mut AnchorCache) -> (u64, u64) {
         let anchor = anchors.anchor_for(self.provider);
         let start = self.start.as_unix_nanos(&anchor);
