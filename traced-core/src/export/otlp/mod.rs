@@ -122,6 +122,30 @@ fn build_grpc(_: &OtlpEnv, _: &str, _: Duration, _: bool) -> Result<ExporterBox,
     .into())
 }
 
+/// Entry points for the fuzz targets (`fuzz/`): the exporter's wire code on
+/// arbitrary input. Not an API.
+#[doc(hidden)]
+#[cfg(all(feature = "otlp-http", feature = "otlp-grpc"))]
+pub mod __fuzz {
+    use opentelemetry_sdk::trace::SpanData;
+    use opentelemetry_sdk::Resource;
+    use std::time::Duration;
+
+    /// The request our exporter sends for `spans`.
+    pub fn encode(resource: &Resource, spans: &[SpanData]) -> Vec<u8> {
+        let mut w = super::wire::Writer::default();
+        super::encode::request(&mut w, resource, spans);
+        w.buf
+    }
+
+    /// What the exporter reads from a collector's answer: partial success
+    /// (rejected spans, message), an error status' message, a retry delay.
+    pub fn read_answer(bytes: &[u8]) -> (Option<(i64, String)>, Option<String>, Option<Duration>) {
+        let partial = super::response::PartialSuccess::read(bytes).map(|p| (p.rejected_spans, p.error_message));
+        (partial, super::response::status_message(bytes), super::response::retry_delay(bytes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
