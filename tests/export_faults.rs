@@ -172,6 +172,42 @@ fn retryable_statuses_are_retried_and_others_are_not() {
     }
 }
 
+/// OTLP: a partial success is a success (never retried, spans counted as
+/// exported); `Retry-After` is waited for, unless it points past the
+/// export's deadline, when the batch fails at once instead of blocking.
+#[test]
+fn partial_success_and_retry_after_are_followed() {
+    let _serial = serial();
+    let export = |behaviour: Behaviour| {
+        let receiver = FaultyReceiver::start();
+        receiver.set(behaviour);
+        let provider = pipeline(&receiver, Duration::from_secs(10));
+        {
+            let _default = provider.set_default();
+            (0..10).for_each(|n| {
+                handle(n);
+            });
+        }
+        let started = Instant::now();
+        let _ = provider.force_flush(Duration::from_secs(30));
+        let took = started.elapsed();
+        let stats = provider.stats();
+        provider.shutdown(Duration::from_secs(5)).expect("shutdown");
+        (receiver.requests(), stats.exported, stats.failed, took)
+    };
+
+    let (requests, exported, failed, _) = export(Behaviour::PartialSuccess(3));
+    assert_eq!((requests, exported, failed), (1, 10, 0), "partial success: accepted, not retried");
+
+    let (requests, exported, failed, took) = export(Behaviour::RetryAfter { seconds: 1, times: 1 });
+    assert_eq!((requests, exported, failed), (2, 10, 0));
+    assert!(took >= Duration::from_secs(1), "Retry-After: 1 waited for: {took:?}");
+
+    let (requests, exported, failed, took) = export(Behaviour::RetryAfter { seconds: 60, times: 1 });
+    assert_eq!((requests, exported, failed), (1, 0, 10), "a hint past the 10 s deadline: give up");
+    assert!(took < Duration::from_secs(5), "without waiting: {took:?}");
+}
+
 #[test]
 fn a_slow_collector_and_one_answering_garbage_do_not_slow_the_caller() {
     let _serial = serial();

@@ -3,7 +3,9 @@
 //! HTTP/1.1 server over raw TCP, so that every fault is exactly the one
 //! asked for.
 
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use prost::Message;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,6 +27,10 @@ pub enum Behaviour {
     Slow(Duration),
     /// Write bytes that are not HTTP, then close the connection.
     Garbage,
+    /// Accept, keep the spans, and answer a partial success rejecting this many.
+    PartialSuccess(i64),
+    /// Answer 503 with `Retry-After: seconds` for the next `times` requests, then accept.
+    RetryAfter { seconds: u64, times: usize },
 }
 
 /// A controllable receiver.
@@ -143,8 +149,19 @@ async fn connection(
         let Some(body) = read_request(&mut stream, &mut buf).await else { return };
         let seen = requests.fetch_add(1, Ordering::SeqCst);
         let current = behaviour.lock().unwrap().clone();
+        let mut rejected = 0;
+        let mut retry_after = 0;
         let status = match current {
             Behaviour::Accept => 200,
+            Behaviour::PartialSuccess(n) => {
+                rejected = n;
+                200
+            }
+            Behaviour::RetryAfter { seconds, times } if seen < times => {
+                retry_after = seconds;
+                503
+            }
+            Behaviour::RetryAfter { .. } => 200,
             Behaviour::Status(code) => code,
             Behaviour::StatusThenAccept { first, times } if seen < times => first,
             Behaviour::StatusThenAccept { .. } => 200,
@@ -161,7 +178,11 @@ async fn connection(
             let Ok(request) = ExportTraceServiceRequest::decode(body.as_slice()) else { return };
             let n: usize = request.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
             spans.fetch_add(n, Ordering::SeqCst);
-            let body = ExportTraceServiceResponse { partial_success: None }.encode_to_vec();
+            let partial_success = (rejected != 0).then(|| ExportTracePartialSuccess {
+                rejected_spans: rejected,
+                error_message: "spans over the tenant's quota".into(),
+            });
+            let body = ExportTraceServiceResponse { partial_success }.encode_to_vec();
             let mut head = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: {}\r\n\r\n",
                 body.len()
@@ -170,7 +191,7 @@ async fn connection(
             head.extend_from_slice(&body);
             head
         } else {
-            format!("HTTP/1.1 {status} Error\r\ncontent-length: 0\r\nretry-after: 0\r\n\r\n").into_bytes()
+            format!("HTTP/1.1 {status} Error\r\ncontent-length: 0\r\nretry-after: {retry_after}\r\n\r\n").into_bytes()
         };
         if stream.write_all(&answer).await.is_err() {
             return;

@@ -11,9 +11,10 @@ pub(crate) enum Once {
     QueueFull,
     ExportFailed,
     TailFallback,
+    PartialSuccess,
 }
 
-static SEEN: [AtomicBool; 3] = [const { AtomicBool::new(false) }; 3];
+static SEEN: [AtomicBool; 4] = [const { AtomicBool::new(false) }; 4];
 
 /// Prints `message()` the first time `kind` happens.
 pub(crate) fn warn_once(kind: Once, message: impl FnOnce() -> String) {

@@ -70,7 +70,9 @@ impl GrpcTransport {
         match client.unary::<Bytes, Bytes, _>(request, path, RawCodec).await {
             Ok(answer) => {
                 if let Some(partial) = PartialSuccess::read(answer.get_ref()) {
-                    crate::diagnostics::warn(&partial.describe());
+                    crate::diagnostics::warn_once(crate::diagnostics::Once::PartialSuccess, || {
+                        format!("{} (further partial successes are not printed)", partial.describe())
+                    });
                 }
                 Outcome::Accepted
             }

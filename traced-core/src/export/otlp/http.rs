@@ -67,7 +67,9 @@ impl HttpTransport {
         let answer = response.body_mut().with_config().limit(MAX_ANSWER).read_to_vec().unwrap_or_default();
         if status.is_success() {
             if let Some(partial) = PartialSuccess::read(&answer) {
-                crate::diagnostics::warn(&partial.describe());
+                crate::diagnostics::warn_once(crate::diagnostics::Once::PartialSuccess, || {
+                    format!("{} (further partial successes are not printed)", partial.describe())
+                });
             }
             return Outcome::Accepted;
         }
