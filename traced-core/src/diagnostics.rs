@@ -11,6 +11,7 @@ pub(crate) enum Once {
     QueueFull,
     ExportFailed,
     TailFallback,
+    #[cfg_attr(not(any(feature = "otlp-http", feature = "otlp-grpc")), allow(dead_code))]
     PartialSuccess,
 }
 

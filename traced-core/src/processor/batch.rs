@@ -413,12 +413,11 @@ impl Worker {
             return Ok(());
         }
         if let ([exporter], None) = (&self.exporters[..], &self.tail) {
-            if exporter.encodes_records() {
-                let n = records.len();
-                self.shared.in_flight.store(n, Ordering::Relaxed);
-                let timeout = self.shared.config.export_timeout;
-                let exported = exporter.export_records(records, timeout).unwrap_or(Ok(()));
-                self.shared.in_flight.store(0, Ordering::Relaxed);
+            let n = records.len();
+            self.shared.in_flight.store(n, Ordering::Relaxed);
+            let exported = exporter.export_records(records, self.shared.config.export_timeout);
+            self.shared.in_flight.store(0, Ordering::Relaxed);
+            if let Some(exported) = exported {
                 records.clear();
                 return self.count(n as u64, exported);
             }

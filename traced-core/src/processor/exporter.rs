@@ -125,8 +125,8 @@ impl ExporterBox {
     }
 
     /// Exports spans as recorded, encoding them in place, when this is our
-    /// OTLP exporter (`None`: it is not; convert them and call
-    /// [`Self::export_blocking`]).
+    /// OTLP exporter (`None`, the records untouched: it is not; convert them
+    /// and call [`Self::export_blocking`]).
     pub(crate) fn export_records(&self, records: &mut [Buffered], timeout: Duration) -> Option<OTelSdkResult> {
         #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
         if let Inner::Otlp(e) = &self.inner {
@@ -142,15 +142,6 @@ impl ExporterBox {
         }
         let _ = (records, timeout);
         None
-    }
-
-    /// True when [`Self::export_records`] works for this exporter.
-    pub(crate) fn encodes_records(&self) -> bool {
-        #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
-        if let Inner::Otlp(_) = &self.inner {
-            return true;
-        }
-        false
     }
 
     pub(crate) fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {

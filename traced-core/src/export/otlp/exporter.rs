@@ -2,7 +2,7 @@
 //! over HTTP or gRPC.
 
 use super::encode::{self, EncodeSpan};
-use super::retry::{Backoff, Outcome};
+use super::retry::{Backoff, Step};
 use super::wire::Writer;
 #[cfg(feature = "otlp-grpc")]
 use bytes::Bytes;
@@ -127,13 +127,9 @@ impl OtlpExporter {
         let mut backoff = Backoff::new(self.timeout);
         loop {
             let remaining = backoff.remaining().ok_or_else(|| self.out_of_time())?;
-            match http.send(body, remaining) {
-                Outcome::Accepted => return Ok(()),
-                Outcome::Permanent(reason) => return Err(reason),
-                Outcome::Retryable { reason, hint } => match backoff.delay(hint) {
-                    Some(delay) => std::thread::sleep(delay),
-                    None => return Err(format!("{reason} (no time left to retry)")),
-                },
+            match backoff.after(http.send(body, remaining)) {
+                Step::Done(result) => return result,
+                Step::Wait(delay) => std::thread::sleep(delay),
             }
         }
     }
@@ -143,15 +139,11 @@ impl OtlpExporter {
         let mut backoff = Backoff::new(self.timeout);
         loop {
             let remaining = backoff.remaining().ok_or_else(|| self.out_of_time())?;
-            match grpc.send(body.clone(), remaining).await {
-                Outcome::Accepted => return Ok(()),
-                Outcome::Permanent(reason) => return Err(reason),
+            match backoff.after(grpc.send(body.clone(), remaining).await) {
+                Step::Done(result) => return result,
                 // Waits inside the exporter's own runtime, which keeps the
                 // connection serviced meanwhile.
-                Outcome::Retryable { reason, hint } => match backoff.delay(hint) {
-                    Some(delay) => tokio::time::sleep(delay).await,
-                    None => return Err(format!("{reason} (no time left to retry)")),
-                },
+                Step::Wait(delay) => tokio::time::sleep(delay).await,
             }
         }
     }

@@ -19,6 +19,15 @@ pub(crate) enum Outcome {
     Permanent(String),
 }
 
+/// What to do after an attempt.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// The export is over: accepted, or failed for good.
+    Done(Result<(), String>),
+    /// Try again after this long.
+    Wait(Duration),
+}
+
 /// Back-off state of one export.
 #[derive(Debug)]
 pub(crate) struct Backoff {
@@ -34,6 +43,18 @@ impl Backoff {
     /// Time left for an attempt; `None` once the deadline has passed.
     pub(crate) fn remaining(&self) -> Option<Duration> {
         self.deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+    }
+
+    /// The next step after an attempt that came to `outcome`.
+    pub(crate) fn after(&mut self, outcome: Outcome) -> Step {
+        match outcome {
+            Outcome::Accepted => Step::Done(Ok(())),
+            Outcome::Permanent(reason) => Step::Done(Err(reason)),
+            Outcome::Retryable { reason, hint } => match self.delay(hint) {
+                Some(delay) => Step::Wait(delay),
+                None => Step::Done(Err(format!("{reason} (no time left to retry)"))),
+            },
+        }
     }
 
     /// How long to wait before the next attempt, or `None` when that
