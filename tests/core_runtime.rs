@@ -263,3 +263,55 @@ fn a_panic_is_recorded_and_unwinds_unchanged() {
     let event = s.event("exception").expect("exception event");
     assert!(event.attributes.contains(&KeyValue::new("exception.message", "disk on fire")));
 }
+
+/// A sampler of the SDK's kind that decides on the span's attributes, and
+/// adds one of its own.
+#[derive(Debug, Clone)]
+struct KeepFlagged;
+
+impl opentelemetry_sdk::trace::ShouldSample for KeepFlagged {
+    fn should_sample(
+        &self,
+        _: Option<&Context>,
+        _: opentelemetry::trace::TraceId,
+        _: &str,
+        _: &opentelemetry::trace::SpanKind,
+        attributes: &[KeyValue],
+        _: &[opentelemetry::trace::Link],
+    ) -> opentelemetry_sdk::trace::SamplingResult {
+        let keep = attributes.iter().any(|kv| kv.key.as_str() == "keep" && kv.value == Value::Bool(true));
+        opentelemetry_sdk::trace::SamplingResult {
+            decision: if keep {
+                opentelemetry_sdk::trace::SamplingDecision::RecordAndSample
+            } else {
+                opentelemetry_sdk::trace::SamplingDecision::Drop
+            },
+            attributes: vec![KeyValue::new("sampler.rule", "flagged")],
+            trace_state: Default::default(),
+        }
+    }
+}
+
+#[test]
+fn a_custom_sampler_sees_the_attributes_and_the_span_keeps_them() {
+    let spans = capture_with(Sampler::Custom(Box::new(KeepFlagged)));
+    for (keep, site) in [(true, &OUTER), (false, &INNER)] {
+        let _g = SpanGuard::enter(ActiveSpan::start(
+            site,
+            site.name(),
+            2,
+            |a| {
+                a.push(KeyValue::new("keep", keep));
+                a.push(KeyValue::new("order.id", 7i64));
+            },
+            Vec::new,
+        ));
+    }
+    let all = spans.spans();
+    assert_eq!(all.len(), 1, "only the flagged span is sampled: {all:?}");
+    let kept = spans.span("Svc.outer");
+    let attr = |k: &str| kept.attributes.iter().find(|kv| kv.key.as_str() == k).map(|kv| kv.value.clone());
+    assert_eq!(attr("keep"), Some(Value::Bool(true)));
+    assert_eq!(attr("order.id"), Some(Value::I64(7)));
+    assert_eq!(attr("sampler.rule"), Some(Value::from("flagged")));
+}

@@ -367,31 +367,38 @@ where
         return (cx, None);
     }
     let start_time = minstant::Instant::now();
-    if let Some((fill_attributes, fill_links)) = fill.take() {
-        // Within the inline capacity this reserves nothing.
-        attributes.reserve(start.attribute_capacity);
-        fill_attributes(&mut attributes);
-        links = fill_links();
-    }
-    if let Some(result) = extra {
-        attributes.extend(result.attributes);
-    }
-    let limits = &provider.limits;
-    let dropped_attributes = attributes.len().saturating_sub(limits.attribute_count as usize) as u32;
-    attributes.truncate(limits.attribute_count as usize);
+    // The record is made in its box and the attributes written in place:
+    // with four inline, a record is a few hundred bytes, and building it on
+    // the stack first would copy all of them once more.
     let mut record = Box::new(SpanRecord {
         span_context,
         parent_span_id: if has_parent { parent.span_id() } else { SpanId::INVALID },
         name: start.name,
-        attributes,
+        attributes: Attributes::new(),
         start: start_time,
         end: start_time,
         provider,
         extras: None,
-        dropped_attributes,
+        dropped_attributes: 0,
         parent_is_remote: has_parent && parent.is_remote(),
         kind: start.kind,
     });
+    match fill.take() {
+        Some((fill_attributes, fill_links)) => {
+            // Within the inline capacity this reserves nothing.
+            record.attributes.reserve(start.attribute_capacity);
+            fill_attributes(&mut record.attributes);
+            links = fill_links();
+        }
+        // Filled already, for a custom sampler.
+        None => record.attributes = attributes,
+    }
+    if let Some(result) = extra {
+        record.attributes.extend(result.attributes);
+    }
+    let limit = provider.limits.attribute_count as usize;
+    record.dropped_attributes = record.attributes.len().saturating_sub(limit) as u32;
+    record.attributes.truncate(limit);
     for link in links {
         record.add_link(link.span_context, link.attributes);
     }
