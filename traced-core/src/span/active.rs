@@ -265,6 +265,19 @@ impl Drop for ActiveSpan {
 
 type Started = (Context, Option<Box<SpanRecord>>);
 
+/// True when the current context's span is unsampled and every installed
+/// provider makes no span under such a parent: the commonest rejection,
+/// checked inline by callers so that it costs no call.
+#[inline]
+pub(crate) fn under_skipped_parent() -> bool {
+    crate::provider::all_skip_unsampled_children()
+        && Context::map_current(|cx| {
+            let span = cx.span();
+            let parent = span.span_context();
+            parent.is_valid() && !parent.is_sampled()
+        })
+}
+
 /// Whether a span would be made under `parent_cx`, and by which provider.
 /// `None` when nothing is installed, the provider is shut down, or (with
 /// `skip_unsampled_child`) the parent is unsampled under a parent-based

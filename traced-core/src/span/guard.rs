@@ -41,7 +41,7 @@ impl SpanGuard {
         attributes: impl FnOnce(&mut Attributes),
         links: impl FnOnce() -> Vec<Link>,
     ) -> Self {
-        if !crate::provider::any_installed() {
+        if !crate::provider::any_installed() || super::active::under_skipped_parent() {
             return SpanGuard { inner: ManuallyDrop::new(None) };
         }
         Self::start_installed(callsite, name, attribute_capacity, attributes, links)
