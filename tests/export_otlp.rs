@@ -262,3 +262,34 @@ fn redaction_applies_before_export() {
     assert_eq!(message.value.as_ref().unwrap().value, Some(Any::StringValue("no user [REDACTED]".into())));
     provider.shutdown(Duration::from_secs(5)).unwrap();
 }
+
+/// Synchronous export (`simple_export`) over OTLP/HTTP from inside an async
+/// runtime, as in a `#[tokio::test]`: the HTTP client needs no runtime of its
+/// own, so nothing panics and the span arrives.
+#[tokio::test]
+async fn simple_export_over_http_works_inside_an_async_runtime() {
+    static SITE: Callsite = Callsite::new("AsyncService.handle", Kind::Server);
+    // The receiver has a runtime of its own: made and dropped off this one.
+    let receiver = std::thread::spawn(start_http).join().expect("receiver");
+    let (provider, _, _) = traced::builder()
+        .env(EnvConfig::default())
+        .service_name("async")
+        .simple_export()
+        .otlp_with(OtlpEnv {
+            endpoint: Some(format!("http://{}", receiver.addr)),
+            protocol: Some(OtlpProtocol::HttpProtobuf),
+            ..Default::default()
+        })
+        .build()
+        .expect("provider");
+    let provider = provider.expect("enabled");
+    {
+        let _default = provider.set_default();
+        let _span = SpanGuard::enter(ActiveSpan::start(&SITE, SITE.name(), 0, |_| {}, Vec::new));
+    }
+    let spans = receiver.received.wait_for(1, Duration::from_secs(10));
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].span.name, "AsyncService.handle");
+    provider.shutdown(Duration::from_secs(5)).unwrap();
+    std::thread::spawn(move || drop(receiver)).join().expect("receiver stopped");
+}
