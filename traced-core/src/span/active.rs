@@ -270,12 +270,15 @@ type Started = (Context, Option<Box<SpanRecord>>);
 /// checked inline by callers so that it costs no call.
 #[inline]
 pub(crate) fn under_skipped_parent() -> bool {
-    crate::provider::all_skip_unsampled_children()
-        && Context::map_current(|cx| {
-            let span = cx.span();
-            let parent = span.span_context();
-            parent.is_valid() && !parent.is_sampled()
-        })
+    crate::provider::all_skip_unsampled_children() && Context::map_current(has_unsampled_span)
+}
+
+/// True when `cx` holds a valid span that is not sampled.
+#[inline]
+fn has_unsampled_span(cx: &Context) -> bool {
+    let span = cx.span();
+    let parent = span.span_context();
+    parent.is_valid() && !parent.is_sampled()
 }
 
 /// Whether a span would be made under `parent_cx`, and by which provider.
@@ -284,11 +287,7 @@ pub(crate) fn under_skipped_parent() -> bool {
 /// sampler.
 #[inline]
 fn precheck(parent_cx: &Context, skip_unsampled_child: bool) -> Option<(&'static ProviderInner, bool)> {
-    let unsampled_parent = || {
-        let span = parent_cx.span();
-        let parent = span.span_context();
-        parent.is_valid() && !parent.is_sampled()
-    };
+    let unsampled_parent = || has_unsampled_span(parent_cx);
     // When every provider skips them, an unsampled parent settles it
     // before any provider is looked up.
     let everyone_skips = crate::provider::all_skip_unsampled_children();

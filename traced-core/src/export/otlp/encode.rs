@@ -250,18 +250,12 @@ fn attributes(w: &mut Writer, field: u32, attributes: &[KeyValue]) {
 /// `KeyValue { key = 1, value = 2 }`, string values cut to `limit` characters.
 fn key_value(w: &mut Writer, key: &str, value: &Value, limit: Option<usize>) {
     w.string(1, key);
-    w.message(2, 1, |w| match (value, limit) {
-        (Value::String(s), Some(max)) => w.bytes_always(1, cut(s.as_str(), max).as_bytes()),
-        (Value::Array(Array::String(v)), Some(max)) => w.message(5, 1, |w| {
-            v.iter().for_each(|s| w.message(1, 1, |w| w.bytes_always(1, cut(s.as_str(), max).as_bytes())))
-        }),
-        _ => any_value(w, value),
-    });
+    w.message(2, 1, |w| any_value(w, value, limit));
 }
 
-/// The first `max` characters of `s`.
-fn cut(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
+/// The first `max` characters of `s` (all of it without a limit).
+fn cut(s: &str, max: Option<usize>) -> &str {
+    match max.and_then(|max| s.char_indices().nth(max)) {
         Some((at, _)) => &s[..at],
         None => s,
     }
@@ -269,9 +263,10 @@ fn cut(s: &str, max: usize) -> &str {
 
 /// The body of an `AnyValue`: one member of its `oneof`, written even when
 /// it holds the type's default (the member says which type it is).
-fn any_value(w: &mut Writer, value: &Value) {
+/// Strings are cut to `limit` characters.
+fn any_value(w: &mut Writer, value: &Value, limit: Option<usize>) {
     match value {
-        Value::String(s) => w.bytes_always(1, s.as_str().as_bytes()),
+        Value::String(s) => w.bytes_always(1, cut(s.as_str(), limit).as_bytes()),
         Value::Bool(b) => w.varint_always(2, u64::from(*b)),
         Value::I64(i) => w.varint_always(3, *i as u64),
         Value::F64(f) => w.fixed64_always(4, f.to_bits()),
@@ -280,7 +275,9 @@ fn any_value(w: &mut Writer, value: &Value) {
             Array::Bool(v) => v.iter().for_each(|b| w.message(1, 1, |w| w.varint_always(2, u64::from(*b)))),
             Array::I64(v) => v.iter().for_each(|i| w.message(1, 1, |w| w.varint_always(3, *i as u64))),
             Array::F64(v) => v.iter().for_each(|f| w.message(1, 1, |w| w.fixed64_always(4, f.to_bits()))),
-            Array::String(v) => v.iter().for_each(|s| w.message(1, 1, |w| w.bytes_always(1, s.as_str().as_bytes()))),
+            Array::String(v) => {
+                v.iter().for_each(|s| w.message(1, 1, |w| w.bytes_always(1, cut(s.as_str(), limit).as_bytes())))
+            }
             // `Array` may grow variants; their text is the best we can send.
             other => w.message(1, 1, |w| w.bytes_always(1, other.to_string().as_bytes())),
         }),
