@@ -165,7 +165,7 @@ async fn tracestate_is_propagated_within_the_limits() {
     assert!(continued(&out), "a bad tracestate never affects the traceparent");
     assert_eq!(ts, None);
     // Invalid keys and values drop the header, not the trace.
-    for bad in ["UPPER=1", "a=1,a=2", "key=va,lue", "k=", "k=a=b"] {
+    for bad in ["UPPER=1", "key=va,lue", "k=", "k=a=b", "@foo=1,bar=2", "foo.bar=1"] {
         let (out, ts) = h.run(&[("traceparent", &tp), ("tracestate", bad)]).await;
         assert!(continued(&out), "{bad}");
         assert_eq!(ts, None, "{bad}");
@@ -179,4 +179,29 @@ async fn a_tracestate_without_traceparent_is_ignored() {
     let (tp, ts) = h.run(&[("tracestate", "foo=1")]).await;
     assert_ne!(parts(&tp).1, T);
     assert_eq!(ts, None);
+}
+
+/// The suite's Level 2 cases that `opentelemetry`'s own `TraceState`
+/// refuses or that a strict reading drops: passed on, duplicates once.
+#[tokio::test]
+async fn level_2_tracestate_keys_and_duplicates_are_passed_on() {
+    let _spans = traced::testing::capture();
+    let h = Harness::start().await;
+    let tp = format!("00-{T}-{P}-00");
+    let (out, ts) = h.run(&[("traceparent", &tp), ("tracestate", "foo=1,foo=1")]).await;
+    assert!(continued(&out));
+    assert_eq!(ts.as_deref(), Some("foo=1"));
+    let (_, ts) = h.run(&[("traceparent", &tp), ("tracestate", "foo=1"), ("tracestate", "foo=2")]).await;
+    assert_eq!(ts.as_deref(), Some("foo=1"), "the first of two duplicates wins");
+    for member in ["foo@=1,bar=2", "foo@@bar=1,bar=2", "foo@bar@baz=1,bar=2"] {
+        let (out, ts) = h.run(&[("traceparent", &tp), ("tracestate", member)]).await;
+        assert!(continued(&out));
+        assert_eq!(ts.as_deref(), Some(member));
+    }
+    let vendor_14 = format!("{}@{}=1", "t".repeat(241), "v".repeat(14));
+    let (_, ts) = h.run(&[("traceparent", &tp), ("tracestate", "foo=1"), ("tracestate", &vendor_14)]).await;
+    assert_eq!(ts, Some(format!("foo=1,{vendor_14}")));
+    let key_257 = format!("{}=1", "z".repeat(257));
+    let (_, ts) = h.run(&[("traceparent", &tp), ("tracestate", "foo=1"), ("tracestate", &key_257)]).await;
+    assert_eq!(ts, None, "a key over 256 characters drops the header");
 }

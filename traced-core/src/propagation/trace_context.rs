@@ -8,7 +8,7 @@
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Header name of the parent.
 pub const TRACEPARENT: &str = "traceparent";
@@ -66,23 +66,14 @@ pub fn format_traceparent(sc: &SpanContext) -> String {
     format!("00-{}-{}-{:02x}", sc.trace_id(), sc.span_id(), sc.trace_flags().to_u8() & KNOWN_FLAGS)
 }
 
+/// A `tracestate` key per Level 2: `lcalpha` or `DIGIT`, then up to 255 of
+/// `a-z 0-9 _ - * / @` (Level 1's `tenant@system` split is gone).
 fn valid_key(key: &str) -> bool {
     let b = key.as_bytes();
-    let simple = |s: &[u8]| s.iter().all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/'));
-    match key.split_once('@') {
-        // Level 1 multi-tenant form `tenant@system`.
-        Some((tenant, system)) => {
-            !tenant.is_empty()
-                && tenant.len() <= 241
-                && tenant.as_bytes()[0].is_ascii_lowercase() | tenant.as_bytes()[0].is_ascii_digit()
-                && simple(tenant.as_bytes())
-                && !system.is_empty()
-                && system.len() <= 14
-                && system.as_bytes()[0].is_ascii_lowercase()
-                && simple(system.as_bytes())
-        }
-        None => !b.is_empty() && b.len() <= 256 && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit()) && simple(b),
-    }
+    !b.is_empty()
+        && b.len() <= 256
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter().all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/' | b'@'))
 }
 
 fn valid_value(value: &str) -> bool {
@@ -93,10 +84,15 @@ fn valid_value(value: &str) -> bool {
         && b[b.len() - 1] != b' '
 }
 
-/// Parses the (joined) `tracestate` values. An invalid member, a duplicate
-/// key, or more than 32 members drops the whole header, as the spec allows.
-pub fn parse_tracestate(values: &[&str]) -> Option<TraceState> {
-    let mut members: Vec<(String, String)> = Vec::new();
+/// The members of a `tracestate`, in order, as our parser accepted them.
+type Members = Vec<(String, String)>;
+
+/// Parses the (joined) `tracestate` values into its members. A later
+/// duplicate of a key is dropped (the first wins, as mainstream SDKs do);
+/// an invalid member or more than 32 members drops the whole header, as the
+/// spec allows.
+fn parse_members(values: &[&str]) -> Option<Members> {
+    let mut members: Members = Vec::new();
     for value in values {
         for member in value.split(',') {
             let member = member.trim_matches([' ', '\t']);
@@ -104,8 +100,11 @@ pub fn parse_tracestate(values: &[&str]) -> Option<TraceState> {
                 continue;
             }
             let (key, val) = member.split_once('=')?;
-            if !valid_key(key) || !valid_value(val) || members.iter().any(|(k, _)| k == key) {
+            if !valid_key(key) || !valid_value(val) {
                 return None;
+            }
+            if members.iter().any(|(k, _)| k == key) {
+                continue;
             }
             members.push((key.to_owned(), val.to_owned()));
             if members.len() > MAX_TRACESTATE_MEMBERS {
@@ -113,21 +112,103 @@ pub fn parse_tracestate(values: &[&str]) -> Option<TraceState> {
             }
         }
     }
-    TraceState::from_key_value(members).ok()
+    Some(members)
+}
+
+/// Splits valid members into the [`TraceState`] `opentelemetry` can hold and
+/// the members its own, stricter validator refuses (Level 2 keys such as
+/// `foo@`, or a 14-character vendor part). Never fails: a member the
+/// upstream type refuses is carried beside it instead of dropping the rest.
+fn split_members(members: &Members) -> (TraceState, bool) {
+    let mut held = Vec::with_capacity(members.len());
+    let mut refused = false;
+    for (key, value) in members {
+        if TraceState::from_key_value([(key, value)]).is_ok() {
+            held.push((key, value));
+        } else {
+            refused = true;
+        }
+    }
+    (TraceState::from_key_value(held).unwrap_or_default(), refused)
+}
+
+/// Parses the (joined) `tracestate` values. See [`extract_span_context`]
+/// for members that `opentelemetry`'s [`TraceState`] cannot hold; this
+/// returns only the ones it can.
+pub fn parse_tracestate(values: &[&str]) -> Option<TraceState> {
+    parse_members(values).map(|members| split_members(&members).0)
+}
+
+/// The incoming `tracestate` in full, kept in the [`Context`] when some of
+/// its members could not be put into the span context's [`TraceState`].
+/// Injection merges it back, so what we were given is passed on unchanged.
+#[derive(Debug, Clone)]
+struct IncomingTraceState {
+    trace_id: TraceId,
+    members: Arc<Members>,
+    held: TraceState,
+}
+
+impl IncomingTraceState {
+    /// The header for `current`: members we changed or added come first
+    /// (as `TraceState::insert` moved them), then the incoming members in
+    /// their order, with their current values, minus the ones deleted.
+    fn header(&self, current: &TraceState) -> String {
+        if *current == self.held {
+            return join(self.members.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        let incoming = |key: &str| self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let changed = current.header_delimited("=", ",");
+        let changed = parse_members(&[&changed]).unwrap_or_default();
+        let mut out: Vec<(&str, &str)> = changed
+            .iter()
+            .filter(|(k, v)| incoming(k) != Some(v.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        for (key, value) in self.members.iter() {
+            let still_held = self.held.get(key).is_none() || current.get(key) == Some(value.as_str());
+            if still_held && !out.iter().any(|(k, _)| k == key) {
+                out.push((key, value));
+            }
+        }
+        out.truncate(MAX_TRACESTATE_MEMBERS);
+        join(out.into_iter())
+    }
+}
+
+fn join<'a>(members: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut header = String::new();
+    for (key, value) in members {
+        if !header.is_empty() {
+            header.push(',');
+        }
+        header.push_str(key);
+        header.push('=');
+        header.push_str(value);
+    }
+    header
 }
 
 fn all_values<'a>(extractor: &'a dyn Extractor, key: &str) -> Vec<&'a str> {
     extractor.get_all(key).unwrap_or_else(|| extractor.get(key).into_iter().collect())
 }
 
-/// The remote span context in a carrier, if valid.
+/// The remote span context in a carrier, if valid. Its [`TraceState`]
+/// holds the `tracestate` members `opentelemetry` accepts; the propagator
+/// ([`TraceContextPropagator`]) also carries the rest.
 pub fn extract_span_context(extractor: &dyn Extractor) -> Option<SpanContext> {
+    extract(extractor).map(|(sc, _)| sc)
+}
+
+fn extract(extractor: &dyn Extractor) -> Option<(SpanContext, Option<IncomingTraceState>)> {
     let parents = all_values(extractor, TRACEPARENT);
     // Two traceparent fields combine into a value that fails the grammar.
     let [parent] = parents.as_slice() else { return None };
     let (trace_id, span_id, flags) = parse_traceparent(parent)?;
-    let state = parse_tracestate(&all_values(extractor, TRACESTATE)).unwrap_or_default();
-    Some(SpanContext::new(trace_id, span_id, flags, true, state))
+    let members = parse_members(&all_values(extractor, TRACESTATE)).unwrap_or_default();
+    let (held, refused) = split_members(&members);
+    let incoming = refused.then(|| IncomingTraceState { trace_id, members: Arc::new(members), held: held.clone() });
+    Some((SpanContext::new(trace_id, span_id, flags, true, held), incoming))
 }
 
 impl TextMapPropagator for TraceContextPropagator {
@@ -138,15 +219,26 @@ impl TextMapPropagator for TraceContextPropagator {
             return;
         }
         injector.set(TRACEPARENT, format_traceparent(sc));
-        let state = sc.trace_state().header();
+        let state = match cx.get::<IncomingTraceState>() {
+            Some(incoming) if incoming.trace_id == sc.trace_id() => incoming.header(sc.trace_state()),
+            _ => sc.trace_state().header(),
+        };
         if !state.is_empty() {
             injector.set(TRACESTATE, state);
         }
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
-        match extract_span_context(extractor) {
-            Some(sc) => cx.with_remote_span_context(sc),
+        match extract(extractor) {
+            // An older incoming state below must not outlive this extraction.
+            Some((sc, None)) if cx.get::<IncomingTraceState>().is_some() => {
+                let members = sc.trace_state().header();
+                let members = Arc::new(parse_members(&[&members]).unwrap_or_default());
+                let incoming = IncomingTraceState { trace_id: sc.trace_id(), members, held: sc.trace_state().clone() };
+                cx.with_value(incoming).with_remote_span_context(sc)
+            }
+            Some((sc, None)) => cx.with_remote_span_context(sc),
+            Some((sc, Some(incoming))) => cx.with_value(incoming).with_remote_span_context(sc),
             None => cx.clone(),
         }
     }
@@ -240,13 +332,109 @@ mod tests {
         assert!(parse_tracestate(&["tenant@vendor=x"]).is_some());
         // Trailing spaces are list whitespace, not part of the value.
         assert_eq!(parse_tracestate(&["a=x  "]).unwrap().header(), "a=x");
-        for bad in ["A=1", "a=1,a=2", "a=", "=1", "a=x,y", "a=b=c", "a=\u{7f}", "a=caf\u{e9}"] {
+        for bad in ["A=1", "a=", "=1", "a=x,y", "a=b=c", "a=\u{7f}", "a=caf\u{e9}", "@foo=1", "foo.bar=1", "foo =1"] {
             assert!(parse_tracestate(&[bad]).is_none(), "{bad:?} was accepted");
         }
         let max: Vec<String> = (0..32).map(|i| format!("k{i}=v")).collect();
         assert!(parse_tracestate(&[&max.join(",")]).is_some());
         let over: Vec<String> = (0..33).map(|i| format!("k{i}=v")).collect();
         assert!(parse_tracestate(&[&over.join(",")]).is_none());
+    }
+
+    /// Extracts with the propagator and injects the result again: what a
+    /// service passes on for the incoming `tracestate` fields.
+    fn passed_on(tracestate: &[&str]) -> Option<String> {
+        struct Carrier<'a>(Vec<(&'a str, &'a str)>);
+        impl Extractor for Carrier<'_> {
+            fn get(&self, key: &str) -> Option<&str> {
+                self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| *v)
+            }
+            fn keys(&self) -> Vec<&str> {
+                self.0.iter().map(|(k, _)| *k).collect()
+            }
+            fn get_all(&self, key: &str) -> Option<Vec<&str>> {
+                let all: Vec<&str> =
+                    self.0.iter().filter(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| *v).collect();
+                (!all.is_empty()).then_some(all)
+            }
+        }
+        let mut headers = vec![(TRACEPARENT, TP)];
+        headers.extend(tracestate.iter().map(|v| (TRACESTATE, *v)));
+        let cx = TraceContextPropagator.extract(&Carrier(headers));
+        let mut out = HashMap::new();
+        TraceContextPropagator.inject_context(&cx, &mut out);
+        out.remove(TRACESTATE)
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_first() {
+        assert_eq!(passed_on(&["foo=1,foo=1"]).as_deref(), Some("foo=1"));
+        assert_eq!(passed_on(&["foo=1,foo=2"]).as_deref(), Some("foo=1"));
+        assert_eq!(passed_on(&["foo=1", "foo=2", "bar=3"]).as_deref(), Some("foo=1,bar=3"));
+    }
+
+    #[test]
+    fn level_2_keys_are_passed_on_whole() {
+        // Keys `opentelemetry`'s TraceState refuses but Level 2 allows.
+        assert_eq!(passed_on(&["foo@=1,bar=2"]).as_deref(), Some("foo@=1,bar=2"));
+        assert_eq!(passed_on(&["foo@@bar=1,bar=2"]).as_deref(), Some("foo@@bar=1,bar=2"));
+        assert_eq!(passed_on(&["foo@bar@baz=1,bar=2"]).as_deref(), Some("foo@bar@baz=1,bar=2"));
+        let long_vendor = format!("{}@{}=1", "t".repeat(241), "v".repeat(14));
+        assert_eq!(long_vendor.len(), 258);
+        assert_eq!(passed_on(&["foo=1", &long_vendor]), Some(format!("foo=1,{long_vendor}")));
+        let longest = format!("{}=1", "z".repeat(256));
+        assert_eq!(passed_on(&["foo=1", &longest]), Some(format!("foo=1,{longest}")));
+        let all_chars = "abcdefghijklmnopqrstuvwxyz0123456789_-*/@a-z0-9_-*/";
+        let value: String = (0x20u8..=0x7e).filter(|c| *c != b',' && *c != b'=').map(char::from).collect();
+        assert_eq!(passed_on(&[&format!("{all_chars}={value}")]), Some(format!("{all_chars}={value}")));
+    }
+
+    #[test]
+    fn what_level_2_still_refuses_drops_the_header() {
+        for bad in ["@foo=1,bar=2", "foo=1,FOO=2", "foo.bar=1,bar=2", "foo =1,bar=2"] {
+            assert_eq!(passed_on(&[bad]), None, "{bad:?} was passed on");
+        }
+        let too_long = format!("{}=1", "z".repeat(257));
+        assert_eq!(passed_on(&["foo=1", &too_long]), None);
+    }
+
+    #[test]
+    fn member_count_limit_and_empty_members() {
+        let members: Vec<String> = (1..=33).map(|i| format!("bar{i:02}={i:02}")).collect();
+        let thirty_two = members[..32].join(",");
+        assert_eq!(passed_on(&[&members[..10].join(","), &members[10..32].join(",")]), Some(thirty_two));
+        assert_eq!(passed_on(&[&members.join(",")]), None);
+        assert_eq!(passed_on(&["", "foo=1"]).as_deref(), Some("foo=1"));
+        assert_eq!(passed_on(&["foo=1", ""]).as_deref(), Some("foo=1"));
+        assert_eq!(passed_on(&[""]), None);
+        assert_eq!(passed_on(&[",,foo=1,, ,"]).as_deref(), Some("foo=1"));
+    }
+
+    #[test]
+    fn optional_whitespace_is_not_part_of_members() {
+        for ows in ["foo=1 \t , \t bar=2, \t baz=3", "foo=1\t \t,\t \tbar=2,\t \tbaz=3"] {
+            assert_eq!(passed_on(&[ows]).as_deref(), Some("foo=1,bar=2,baz=3"));
+        }
+        for ows in [" foo=1", "\tfoo=1", "foo=1 ", "foo=1\t", "\t foo=1 \t"] {
+            assert_eq!(passed_on(&[ows]).as_deref(), Some("foo=1"));
+        }
+    }
+
+    #[test]
+    fn our_changes_merge_with_members_opentelemetry_refused() {
+        let members = vec![("a@@b".to_owned(), "1".to_owned()), ("bar".to_owned(), "2".to_owned())];
+        let (held, refused) = split_members(&members);
+        assert!(refused);
+        assert_eq!(held.header(), "bar=2");
+        let incoming =
+            IncomingTraceState { trace_id: TraceId::from(1u128), members: Arc::new(members), held: held.clone() };
+        // A sampler updating `ot` moves it left; the rest keep their order.
+        let updated = held.insert("ot", "th:8").unwrap();
+        assert_eq!(incoming.header(&updated), "ot=th:8,a@@b=1,bar=2");
+        let changed = held.insert("bar", "3").unwrap();
+        assert_eq!(incoming.header(&changed), "bar=3,a@@b=1");
+        let deleted = held.delete("bar").unwrap();
+        assert_eq!(incoming.header(&deleted), "a@@b=1");
     }
 
     #[test]
