@@ -40,7 +40,8 @@ pub(crate) fn poll_in_span<F: std::future::Future>(
     cx: &mut std::task::Context<'_>,
 ) -> std::task::Poll<(F::Output, traced_core::__private::ActiveSpan)> {
     let output = {
-        let _entered = span.as_ref().and_then(traced_core::__private::ActiveSpan::enter_context);
+        // Current for the handler: its context, and `current_span()`/`record!`.
+        let _scope = span.as_mut().map(traced_core::__private::ActiveSpan::enter);
         match inner.poll(cx) {
             std::task::Poll::Ready(output) => output,
             std::task::Poll::Pending => return std::task::Poll::Pending,

@@ -6,7 +6,7 @@
 //! ids, clock, attributes and the new context.
 
 use super::callsite::{Callsite, Kind};
-use super::current::collect_pending;
+use super::current::{collect_pending, RunningMark};
 use super::error::{record_panic, Failure};
 use super::record::{Attributes, FinishedSpan, SpanRecord};
 use crate::ids::{new_span_id, new_trace_id, RANDOM_FLAG};
@@ -111,14 +111,22 @@ impl ActiveSpan {
         ActiveSpan { cx: Some(Context::current()), record: None, provider: None }
     }
 
-    /// Starts a span from its parts.
+    /// Starts a span from its parts. When no span is made (nothing
+    /// installed, `OTEL_SDK_DISABLED`, a shut-down provider) and a `parent`
+    /// was given, the handle carries that parent instead: entering it makes
+    /// the caller's context current, so the work still propagates the
+    /// caller's trace.
     #[inline]
     pub fn start_with<A, L>(start: SpanStart<'_, A, L>) -> Self
     where
         A: FnOnce(&mut Attributes),
         L: FnOnce() -> Vec<Link>,
     {
-        Self::try_start(start).unwrap_or_default()
+        let parent = start.parent;
+        match Self::try_start(start) {
+            Some(span) => span,
+            None => ActiveSpan { cx: parent.cloned(), record: None, provider: None },
+        }
     }
 
     /// Starts a span from its parts; `None` (nothing to end or drop) when
@@ -157,6 +165,25 @@ impl ActiveSpan {
     #[inline]
     pub fn enter_context(&self) -> Option<opentelemetry::ContextGuard> {
         self.cx.as_ref().map(|cx| cx.clone().attach())
+    }
+
+    /// Makes the span current on this thread until the returned scope drops:
+    /// its context is attached (OpenTelemetry code and propagation see it as
+    /// the parent) and [`super::current_span`] and `record!` reach it. What
+    /// they recorded is applied to the span when the scope ends. Enter once
+    /// per poll for work that runs in several steps.
+    #[inline]
+    pub fn enter(&mut self) -> SpanScope<'_> {
+        let running = self.running_mark();
+        let attached = self.cx.clone().map(Context::attach);
+        SpanScope { span: self, _running: running, _attached: attached }
+    }
+
+    /// The mark that lets [`super::current_span`] reach this span while it
+    /// runs on this thread; `None` when it does not record.
+    #[inline]
+    pub(crate) fn running_mark(&self) -> Option<RunningMark> {
+        self.record.as_ref().map(|r| RunningMark::push(r.span_context.span_id(), &r.provider.limits))
     }
 
     /// The span's context (invalid when no span was created).
@@ -415,6 +442,31 @@ where
         record.add_link(link.span_context, link.attributes);
     }
     (cx, Some(record))
+}
+
+/// A span made current by [`ActiveSpan::enter`]; see there.
+#[derive(Debug)]
+#[must_use = "the span is current only while the scope lives"]
+pub struct SpanScope<'a> {
+    // Drop order: `drop` collects what was queued, then the running mark is
+    // popped and the context detached.
+    span: &'a mut ActiveSpan,
+    _running: Option<RunningMark>,
+    _attached: Option<opentelemetry::ContextGuard>,
+}
+
+impl SpanScope<'_> {
+    /// The span, to record on directly.
+    pub fn span(&mut self) -> &mut ActiveSpan {
+        self.span
+    }
+}
+
+impl Drop for SpanScope<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.span.collect_pending();
+    }
 }
 
 // A span handle travels inside futures that cross threads.

@@ -11,6 +11,7 @@
 
 use super::error::Failure;
 use super::record::SpanRecord;
+use crate::limits::SpanLimits;
 use opentelemetry::trace::{SpanContext, SpanId, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
@@ -18,20 +19,33 @@ use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::time::SystemTime;
 
-/// Most queued operations kept per thread; beyond, new ones are dropped.
-const MAX_PENDING: usize = 4096;
-
 enum Op {
     Attribute(KeyValue),
     Event(Cow<'static, str>, SystemTime, Vec<KeyValue>),
     Status(Status),
     Link(SpanContext, Vec<KeyValue>),
+    /// Attributes, events and links beyond the span's limits, counted as
+    /// the span's dropped counts (one entry per span, added up).
+    Dropped {
+        attributes: u32,
+        events: u32,
+        links: u32,
+    },
+}
+
+/// A recording span running on this thread, with the limits that bound
+/// what may be queued for it.
+struct Running {
+    id: SpanId,
+    limits: &'static SpanLimits,
 }
 
 thread_local! {
-    /// Ids of the recording `traced` spans running on this thread, innermost last.
-    static RUNNING: RefCell<Vec<SpanId>> = const { RefCell::new(Vec::new()) };
-    /// Operations waiting for their span to collect them.
+    /// The recording `traced` spans running on this thread, innermost last.
+    static RUNNING: RefCell<Vec<Running>> = const { RefCell::new(Vec::new()) };
+    /// Operations waiting for their span to collect them. Bounded per span
+    /// by its limits: an attribute replaces a queued one with its key, and
+    /// what is past a limit is only counted.
     static PENDING: RefCell<Vec<(SpanId, Op)>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -43,8 +57,8 @@ pub(crate) struct RunningMark {
 
 impl RunningMark {
     #[inline]
-    pub(crate) fn push(span_id: SpanId) -> Self {
-        RUNNING.with(|r| r.borrow_mut().push(span_id));
+    pub(crate) fn push(span_id: SpanId, limits: &'static SpanLimits) -> Self {
+        RUNNING.with(|r| r.borrow_mut().push(Running { id: span_id, limits }));
         RunningMark { _not_send: PhantomData }
     }
 }
@@ -73,10 +87,58 @@ pub(crate) fn collect_pending(record: &mut SpanRecord) {
                     Op::Event(name, ts, attrs) => record.add_event(name, ts, attrs),
                     Op::Status(s) => record.set_status(s),
                     Op::Link(sc, attrs) => record.add_link(sc, attrs),
+                    Op::Dropped { attributes, events, links } => record.add_dropped(attributes, events, links),
                 }
             } else {
                 i += 1;
             }
+        }
+    });
+}
+
+/// Queues `op` for the running span `span`, within its limits.
+fn queue(span: &Running, op: Op) {
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        let mine = || p.iter().filter(|(id, _)| *id == span.id);
+        let (mut attributes, mut events, mut links) = (0u32, 0u32, 0u32);
+        for (_, queued) in mine() {
+            match queued {
+                Op::Attribute(_) => attributes += 1,
+                Op::Event(..) => events += 1,
+                Op::Link(..) => links += 1,
+                _ => {}
+            }
+        }
+        let over = match &op {
+            Op::Attribute(kv) => {
+                let same_key =
+                    p.iter_mut().find(|(id, q)| *id == span.id && matches!(q, Op::Attribute(a) if a.key == kv.key));
+                if let Some((_, queued)) = same_key {
+                    *queued = op;
+                    return;
+                }
+                (attributes >= span.limits.attribute_count).then_some((1, 0, 0))
+            }
+            Op::Event(..) => (events >= span.limits.event_count).then_some((0, 1, 0)),
+            Op::Link(..) => (links >= span.limits.link_count).then_some((0, 0, 1)),
+            _ => None,
+        };
+        let Some((a, e, l)) = over else {
+            p.push((span.id, op));
+            return;
+        };
+        let dropped = p.iter_mut().find_map(|(id, q)| match q {
+            Op::Dropped { attributes, events, links } if *id == span.id => Some((attributes, events, links)),
+            _ => None,
+        });
+        match dropped {
+            Some((attributes, events, links)) => {
+                *attributes += a;
+                *events += e;
+                *links += l;
+            }
+            None => p.push((span.id, Op::Dropped { attributes: a, events: e, links: l })),
         }
     });
 }
@@ -109,19 +171,15 @@ impl CurrentSpan {
                     Op::Event(name, ts, attrs) => span.add_event_with_timestamp(name, ts, attrs),
                     Op::Status(s) => span.set_status(s),
                     Op::Link(sc, attrs) => span.add_link(sc, attrs),
+                    Op::Dropped { .. } => {}
                 }
                 return;
             }
             let id = span.span_context().span_id();
-            let ours = RUNNING.with(|r| r.borrow().last() == Some(&id));
-            if ours {
-                PENDING.with(|p| {
-                    let mut p = p.borrow_mut();
-                    if p.len() < MAX_PENDING {
-                        p.push((id, op));
-                    }
-                });
-            }
+            RUNNING.with(|r| match r.borrow().last() {
+                Some(running) if running.id == id => queue(running, op),
+                _ => {}
+            });
         });
     }
 
@@ -135,7 +193,8 @@ impl CurrentSpan {
     pub fn is_recording(&self) -> bool {
         Context::map_current(|cx| {
             let span = cx.span();
-            span.is_recording() || RUNNING.with(|r| r.borrow().last() == Some(&span.span_context().span_id()))
+            span.is_recording()
+                || RUNNING.with(|r| r.borrow().last().map(|r| r.id) == Some(span.span_context().span_id()))
         })
     }
 

@@ -4,7 +4,7 @@ use super::active::ActiveSpan;
 use super::callsite::Callsite;
 use super::current::RunningMark;
 use super::record::Attributes;
-use opentelemetry::trace::{Link, TraceContextExt};
+use opentelemetry::trace::Link;
 use opentelemetry::{Context, ContextGuard};
 use std::mem::ManuallyDrop;
 
@@ -67,10 +67,7 @@ impl SpanGuard {
         if !span.has_span() && span.context().is_none() {
             return SpanGuard { inner: ManuallyDrop::new(None) };
         }
-        let running = match (span.is_recording(), span.context()) {
-            (true, Some(cx)) => Some(RunningMark::push(cx.span().span_context().span_id())),
-            _ => None,
-        };
+        let running = span.running_mark();
         // The guard keeps the context on the stack; the span needs no copy.
         let attached = span.take_context().map(Context::attach);
         SpanGuard { inner: ManuallyDrop::new(Some(Entered { span, _running: running, _attached: attached })) }

@@ -4,8 +4,6 @@
 //! cancelled.
 
 use super::active::ActiveSpan;
-use super::current::RunningMark;
-use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
 use std::future::Future;
 use std::pin::Pin;
@@ -63,16 +61,11 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
+        // What the body queues on this thread is applied when the scope ends.
         let poll = {
-            let _attached = this.span.context().map(|c| c.clone().attach());
-            let _running = match (this.span.is_recording(), this.span.context()) {
-                (true, Some(c)) => Some(RunningMark::push(c.span().span_context().span_id())),
-                _ => None,
-            };
+            let _scope = this.span.enter();
             this.inner.poll(cx)
         };
-        // What the body queued on this thread during the poll.
-        this.span.collect_pending();
         let output = match poll {
             Poll::Ready(output) => output,
             Poll::Pending => return Poll::Pending,

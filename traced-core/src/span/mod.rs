@@ -9,7 +9,7 @@ mod instrumented;
 mod record;
 mod value;
 
-pub use active::{ActiveSpan, SpanStart};
+pub use active::{ActiveSpan, SpanScope, SpanStart};
 pub use callsite::{short_type_name, Callsite, Kind};
 pub use current::{current_span, CurrentSpan};
 pub use error::EXCEPTION_SOURCE_CHAIN;

@@ -93,6 +93,17 @@ impl SpanRecord {
         links.links.push(Link::new(span_context, attributes, dropped));
     }
 
+    /// Adds to the dropped counts what was past the limits before it reached
+    /// the record (see `current_span`).
+    pub(crate) fn add_dropped(&mut self, attributes: u32, events: u32, links: u32) {
+        self.dropped_attributes += attributes;
+        if events + links > 0 {
+            let extras = self.extras();
+            extras.events.dropped_count += events;
+            extras.links.dropped_count += links;
+        }
+    }
+
     /// Ok is final; Error beats Unset (the API's ordering).
     pub(crate) fn set_status(&mut self, status: Status) {
         if status > Status::Unset {

@@ -128,7 +128,7 @@ where
         };
         // The handler runs (and its future is built) with the span current.
         let inner = {
-            let _entered = span.enter_context();
+            let _scope = span.enter();
             self.inner.call(req)
         };
         ResponseFuture::new(inner, span, request_id, self.config.server_timing)

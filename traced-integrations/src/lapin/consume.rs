@@ -106,14 +106,14 @@ where
 
 /// Builds the handler's future with `span` current, runs it in the span, and
 /// marks the span an error when the handler fails.
-async fn run_in_span<F, Fut, T, E>(span: ActiveSpan, handler: F) -> Result<T, E>
+async fn run_in_span<F, Fut, T, E>(mut span: ActiveSpan, handler: F) -> Result<T, E>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
 {
     let future = {
-        let _entered = span.enter_context();
+        let _scope = span.enter();
         handler()
     };
     Instrumented::new(future, span, |span: &mut ActiveSpan, out: &Result<T, E>| {

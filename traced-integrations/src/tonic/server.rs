@@ -58,7 +58,7 @@ where
             .authority()
             .cloned()
             .or_else(|| req.headers().get("host").and_then(|h| h.to_str().ok()).and_then(|h| h.parse().ok()));
-        let span = ActiveSpan::start_with(SpanStart {
+        let mut span = ActiveSpan::start_with(SpanStart {
             name: span_name(&path),
             kind: Kind::Server,
             attributes: |a: &mut Attributes| {
@@ -76,7 +76,7 @@ where
             parent: Some(&parent),
         });
         let inner = {
-            let _entered = span.enter_context();
+            let _scope = span.enter();
             self.inner.call(req)
         };
         ResponseFuture::new(inner, span, Side::Server)
