@@ -40,6 +40,15 @@ async fn leaf() -> String {
     Context::map_current(|cx| cx.baggage().get("tenant").map(|v| v.to_string()).unwrap_or_default())
 }
 
+/// Records on the SERVER span without holding it, as a handler would.
+async fn record_in_handler() -> String {
+    let recording = traced::current_span().is_recording();
+    traced::current_span().set_attribute(KeyValue::new("handler.attribute", "set"));
+    tokio::task::yield_now().await;
+    traced::record!(handler.recording = recording);
+    format!("{recording}")
+}
+
 async fn stream() -> axum::body::Body {
     use futures_util::StreamExt;
     let chunks = futures_util::stream::iter(0..3).then(|i| async move {
@@ -57,6 +66,7 @@ async fn serve(layer: TracedLayer) -> App {
         .route("/users/{id}", get(user))
         .route("/leaf", get(leaf))
         .route("/stream", get(stream))
+        .route("/record", get(record_in_handler))
         .route(
             "/status/{code}",
             get(|Path(code): Path<u16>| async move { axum::http::StatusCode::from_u16(code).unwrap() }),
@@ -163,4 +173,16 @@ async fn the_span_ends_when_the_streamed_body_is_done() {
     assert_eq!(s.attr("http.response.status_code"), Some(&Value::I64(200)));
     let lasted = s.end_time.duration_since(s.start_time).unwrap();
     assert!(lasted >= Duration::from_millis(100), "the span covers the streamed body: {lasted:?}");
+}
+
+#[tokio::test]
+async fn current_span_and_record_reach_the_server_span_from_the_handler() {
+    propagators();
+    let spans = capture();
+    let app = serve(TracedLayer::new()).await;
+    let body = reqwest::Client::new().get(format!("http://{}/record", app.addr)).send().await.unwrap();
+    assert_eq!(body.text().await.unwrap(), "true", "the handler sees a recording span");
+    let server = spans.span("GET /record");
+    assert_eq!(server.attr("handler.attribute"), Some(&Value::from("set")));
+    assert_eq!(server.attr("handler.recording"), Some(&Value::Bool(true)), "set after an await, in a later poll");
 }

@@ -54,6 +54,13 @@ impl Echo for Service {
                 req.message
             }
             "forward" => self.forward(self.next.expect("a next hop"), req.message).await?,
+            "record" => {
+                let recording = traced::current_span().is_recording();
+                traced::record!(handler.recording = recording);
+                tokio::task::yield_now().await;
+                traced::current_span().set_attribute(opentelemetry::KeyValue::new("handler.attribute", "set"));
+                format!("{recording}")
+            }
             _ => req.message,
         };
         Ok(Response::new(EchoReply { message, metadata }))
@@ -260,4 +267,20 @@ async fn malformed_traceparent_starts_a_new_trace_and_the_call_succeeds() {
     let server = spans.span("traced.test.Echo/Unary");
     assert!(!server.parent_span_is_remote);
     assert_eq!(server.parent_span_id, opentelemetry::trace::SpanId::INVALID);
+}
+
+#[tokio::test]
+async fn current_span_and_record_reach_the_server_span_from_the_handler() {
+    let spans = capture();
+    let addr = start(None).await;
+    let mut c = client(addr).await;
+    let reply = c.unary(EchoRequest { message: String::new(), action: "record".into(), count: 0 }).await.unwrap();
+    assert_eq!(reply.into_inner().message, "true", "the handler sees a recording span");
+    let server = spans
+        .named("traced.test.Echo/Unary")
+        .into_iter()
+        .find(|s| s.span_kind == SpanKind::Server)
+        .expect("the SERVER span");
+    assert_eq!(server.attr("handler.recording"), Some(&Value::Bool(true)));
+    assert_eq!(server.attr("handler.attribute"), Some(&Value::from("set")), "set after an await, in a later poll");
 }
