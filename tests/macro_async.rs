@@ -93,7 +93,7 @@ async fn errors_through_question_mark_mark_both_spans() {
     for name in ["Orders.place", "Orders.validate"] {
         let s = spans.span(name);
         assert!(s.is_error(), "{name}");
-        assert_eq!(s.attr_str("error.type").as_deref(), Some("std::io::error::Error"));
+        assert_eq!(s.attr_str("error.type").as_deref(), Some("io::Error"));
     }
 }
 

@@ -158,9 +158,14 @@ fn boxed_display_and_debug_errors() {
         .find(|kv| kv.key.as_str() == "exception.source_chain")
         .map(|kv| kv.value.clone());
     assert_eq!(string_array(&chain.unwrap()), ["connection reset"]);
+    assert_eq!(
+        b.attr_str("error.type").as_deref(),
+        Some("Box<dyn Error + Send + Sync>"),
+        "readable and low-cardinality, without the standard library's module paths"
+    );
     let d = spans.span("macro_errors.display_only");
     assert_eq!(d.status, Status::error("plain message"));
-    assert_eq!(d.attr_str("error.type").as_deref(), Some("alloc::string::String"));
+    assert_eq!(d.attr_str("error.type").as_deref(), Some("String"));
     let g = spans.span("macro_errors.debug_only");
     assert_eq!(g.status, Status::error("OnlyDebug { code: 7 }"));
 }
@@ -198,4 +203,45 @@ fn panics_in_async_functions_are_recorded() {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(panics_async())));
     assert!(result.is_err());
     assert_eq!(spans.span("macro_errors.panics_async").status, Status::error("async boom"));
+}
+
+/// A borrow of an argument returned through an inspected `Result`.
+#[traced]
+fn first_mut(v: &mut Vec<u32>) -> Result<&mut u32, String> {
+    v.first_mut().ok_or_else(|| "empty".to_owned())
+}
+
+#[test]
+fn a_borrow_of_an_argument_can_be_returned_and_its_error_recorded() {
+    let spans = capture();
+    let mut v = vec![1];
+    *first_mut(&mut v).unwrap() = 5;
+    assert_eq!(v, [5]);
+    assert!(first_mut(&mut Vec::new()).is_err());
+    let all = spans.named("macro_errors.first_mut");
+    assert!(!all[0].is_error());
+    assert_eq!(all[1].status, Status::error("empty"));
+}
+
+#[traced]
+#[track_caller]
+fn located(fail: &str) -> Result<u32, std::num::ParseIntError> {
+    let n: u32 = fail.parse()?;
+    if n == 0 {
+        return Ok(std::panic::Location::caller().line());
+    }
+    Ok(n)
+}
+
+#[test]
+fn track_caller_sees_the_caller_and_errors_of_question_mark_are_recorded() {
+    let spans = capture();
+    let line = line!() + 1;
+    assert_eq!(located("0"), Ok(line), "Location::caller() is the caller's line, as without #[traced]");
+    assert!(located("x").is_err());
+    let all = spans.named("macro_errors.located");
+    assert_eq!(all.len(), 2);
+    assert!(!all[0].is_error());
+    assert!(all[1].is_error(), "an Err leaving through `?` is recorded");
+    assert_eq!(all[1].attr_str("error.type").as_deref(), Some("ParseIntError"));
 }

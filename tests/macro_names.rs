@@ -107,3 +107,34 @@ fn lone_methods_find_their_type() {
         ["Lone.method", "Lone.by_mut", "Lone.by_value", "Wrapper.lone_generic", "Wrapper.lone_generic"]
     );
 }
+
+trait Describe {
+    fn describe(&self) -> String;
+}
+
+#[traced]
+impl Describe for (u8, String) {
+    fn describe(&self) -> String {
+        format!("{} {}", self.0, self.1)
+    }
+}
+
+trait Blanket {
+    fn blanket(&self) -> String;
+}
+
+#[traced]
+impl<T: std::fmt::Display> Blanket for T {
+    fn blanket(&self) -> String {
+        self.to_string()
+    }
+}
+
+#[test]
+fn types_without_a_name_take_the_trait_and_blanket_impls_the_concrete_type() {
+    let spans = capture();
+    (1u8, "x".to_owned()).describe();
+    7u32.blanket();
+    "s".blanket();
+    assert_eq!(spans.names(), ["Describe.describe", "u32.blanket", "str.blanket"]);
+}

@@ -202,3 +202,94 @@ impl<T: fmt::Debug + ?Sized> DebugAttribute for AttributeRef<'_, T> {
         DebugValue(self.0).to_attribute_value()
     }
 }
+
+/// Calls the body of a synchronous `#[traced]` function whose result is
+/// recorded. Asking for `FnOnce` makes the closure own its captures, so the
+/// body may return borrows of the function's arguments.
+#[inline(always)]
+pub fn call_once<R>(body: impl FnOnce() -> R) -> R {
+    body()
+}
+
+/// `?` on stable Rust, for `#[track_caller]` bodies whose `?` must leave
+/// through the macro's block: splits a value into what continues and what
+/// returns early.
+pub trait TracedTry {
+    /// What `?` evaluates to.
+    type Output;
+    /// What `?` returns early with.
+    type Residual;
+    /// Continue with the output, or break with the residual.
+    fn traced_branch(self) -> std::ops::ControlFlow<Self::Residual, Self::Output>;
+}
+
+impl<T, E> TracedTry for Result<T, E> {
+    type Output = T;
+    type Residual = Result<std::convert::Infallible, E>;
+    #[inline(always)]
+    fn traced_branch(self) -> std::ops::ControlFlow<Self::Residual, T> {
+        match self {
+            Ok(v) => std::ops::ControlFlow::Continue(v),
+            Err(e) => std::ops::ControlFlow::Break(Err(e)),
+        }
+    }
+}
+
+impl<T> TracedTry for Option<T> {
+    type Output = T;
+    type Residual = Option<std::convert::Infallible>;
+    #[inline(always)]
+    fn traced_branch(self) -> std::ops::ControlFlow<Self::Residual, T> {
+        match self {
+            Some(v) => std::ops::ControlFlow::Continue(v),
+            None => std::ops::ControlFlow::Break(None),
+        }
+    }
+}
+
+/// The early return `?` makes from a residual, converting the error with
+/// `From` as `?` does.
+pub trait TracedFromResidual<R> {
+    /// The value returned early.
+    fn traced_from_residual(residual: R) -> Self;
+}
+
+impl<T, E, F: From<E>> TracedFromResidual<Result<std::convert::Infallible, E>> for Result<T, F> {
+    #[inline(always)]
+    fn traced_from_residual(residual: Result<std::convert::Infallible, E>) -> Self {
+        match residual {
+            Err(e) => Err(F::from(e)),
+            Ok(never) => match never {},
+        }
+    }
+}
+
+impl<T> TracedFromResidual<Option<std::convert::Infallible>> for Option<T> {
+    #[inline(always)]
+    fn traced_from_residual(_: Option<std::convert::Infallible>) -> Self {
+        None
+    }
+}
+
+/// What `#[traced]` reads of a returned `Result` to record an `Err`.
+#[diagnostic::on_unimplemented(
+    message = "`#[traced(err)]` needs a function that returns a `Result`, not `{Self}`",
+    label = "`err` records a returned `Err`"
+)]
+pub trait ReturnedResult {
+    /// The `Ok` type.
+    type Ok;
+    /// The `Err` type.
+    type Err;
+    /// The result by reference.
+    fn traced_parts(&self) -> Result<&Self::Ok, &Self::Err>;
+}
+
+impl<T, E> ReturnedResult for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    #[inline(always)]
+    fn traced_parts(&self) -> Result<&T, &E> {
+        self.as_ref()
+    }
+}

@@ -72,9 +72,16 @@ impl TracedArgs {
     /// Reads the arguments; errors go to `cx`.
     pub(crate) fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut args = TracedArgs::default();
+        // A mistake in one argument is reported and reading goes on at the
+        // next top-level comma, so every mistake shows in one compile.
         let parser = |input: ParseStream<'_>| {
             while !input.is_empty() {
-                args.parse_one(cx, input)?;
+                if let Err(e) = args.parse_one(cx, input) {
+                    cx.syn_error(e);
+                    while !input.is_empty() && !input.peek(Token![,]) {
+                        input.parse::<proc_macro2::TokenTree>()?;
+                    }
+                }
                 if input.is_empty() {
                     break;
                 }
@@ -100,6 +107,16 @@ impl TracedArgs {
         let key: Ident = input.call(Ident::parse_any)?;
         let span = key.span();
         match key.to_string().as_str() {
+            "skip" if input.peek(syn::token::Paren) => {
+                let content;
+                parenthesized!(content in input);
+                content.parse::<TokenStream>()?;
+                return Err(syn::Error::new(
+                    span,
+                    "`traced` records no parameters unless `args(...)` names them: remove `skip(...)`, and list \
+                     the parameters to record with `args(...)`",
+                ));
+            }
             "skip" => set(cx, &mut self.skip, "skip", span, ()),
             "name" => {
                 input.parse::<Token![=]>()?;
@@ -178,12 +195,13 @@ impl TracedArgs {
                         "Display" => RetMode::Display,
                         "Debug" => RetMode::Debug,
                         other => {
+                            content.parse::<TokenStream>()?;
                             return Err(syn::Error::new(
                                 how.span(),
                                 format!(
                                     "unknown `ret` format `{other}`; expected `ret`, `ret(Display)` or `ret(Debug)`"
                                 ),
-                            ))
+                            ));
                         }
                     }
                 } else {
@@ -198,6 +216,7 @@ impl TracedArgs {
                     parenthesized!(content in input);
                     let what: Ident = content.parse()?;
                     if what != "event" {
+                        content.parse::<TokenStream>()?;
                         return Err(syn::Error::new(
                             what.span(),
                             format!("unknown `err` option `{what}`; expected `err(event = true|false)`"),

@@ -6,8 +6,29 @@ use crate::attr::TracedArgs;
 use crate::ctxt::Ctxt;
 use syn::{FnArg, Pat};
 
-/// `#[traced(...)]` on a lone function or method.
-pub(crate) fn check_lone_fn(cx: &Ctxt, args: &TracedArgs) {
+/// `#[traced(...)]` on a lone function or method (`item`).
+pub(crate) fn check_lone_fn(cx: &Ctxt, args: &TracedArgs, item: &syn::ItemFn) {
+    if let Some(second) = item.attrs.iter().find(|a| crate::expand::is_traced_attr(a)) {
+        cx.error_spanned_by(second, "duplicate `#[traced]` on this function: one span per call is made by one");
+    }
+    // `#[tokio::main]`, `#[actix_web::main]`, `#[tokio::test]`...: they need
+    // the `async fn` that `#[traced]` would already have rewritten.
+    if item.sig.asyncness.is_some() {
+        let runtime_entry = item.attrs.iter().find(|a| {
+            let segments = &a.path().segments;
+            segments.len() >= 2 && segments.last().is_some_and(|s| s.ident == "main" || s.ident == "test")
+        });
+        if let Some(entry) = runtime_entry {
+            let entry_name = quote::ToTokens::to_token_stream(entry.path()).to_string().replace(' ', "");
+            cx.error_spanned_by(
+                entry,
+                format!(
+                    "put `#[traced]` below `#[{entry_name}]`: it must see the `async fn` first, and `#[traced]` \
+                         then instruments the body it runs"
+                ),
+            );
+        }
+    }
     if let Some(skip) = &args.skip {
         cx.error_at(
             skip.span,
@@ -64,6 +85,56 @@ pub(crate) fn check_fn(cx: &Ctxt, args: &TracedArgs, f: &TracedFn<'_>) {
     }
     check_args_name_parameters(cx, args, f);
     check_ret(cx, args, f);
+    check_err(cx, args, f);
+}
+
+/// `err` on a function that cannot return an `Err`. A type not spelled
+/// `Result` may still be an alias of one: the expansion asks the compiler,
+/// with the error pointing at `err` too.
+fn check_err(cx: &Ctxt, args: &TracedArgs, f: &TracedFn<'_>) {
+    let Some(err) = &args.err else { return };
+    if f.returns_unit() {
+        cx.error_at(err.span, format!("`err` records a returned `Err`, but `{}` returns nothing", f.sig.ident));
+    } else if f.output.as_ref().is_some_and(never_a_result) {
+        cx.error_at(
+            err.span,
+            format!("`err` records a returned `Err`, but `{}` does not return a `Result`", f.sig.ident),
+        );
+    }
+}
+
+/// Types that are spelled so that they cannot be a `Result`.
+fn never_a_result(ty: &syn::Type) -> bool {
+    use syn::Type;
+    match ty {
+        Type::Tuple(_) | Type::Reference(_) | Type::Array(_) | Type::Slice(_) | Type::Ptr(_) | Type::BareFn(_) => true,
+        Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "Option"
+                    | "String"
+                    | "Vec"
+                    | "bool"
+                    | "char"
+                    | "str"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "f32"
+                    | "f64"
+            )
+        }),
+        _ => false,
+    }
 }
 
 fn check_args_name_parameters(cx: &Ctxt, args: &TracedArgs, f: &TracedFn<'_>) {

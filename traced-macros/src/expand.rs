@@ -13,7 +13,7 @@ use crate::attr::{Arg, SpanKind, TracedArgs};
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::fallback;
-use crate::name::{span_name, SpanName};
+use crate::name::{span_name, Owner, SpanName};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Attribute, ImplItem, ItemFn, ItemImpl, Meta, Path};
@@ -98,7 +98,7 @@ fn generate(plan: &Plan<'_>) -> TokenStream {
 }
 
 fn expand_lone_fn(cx: &Ctxt, args: &TracedArgs, item: &ItemFn) -> TokenStream {
-    check::check_lone_fn(cx, args);
+    check::check_lone_fn(cx, args, item);
     let f = TracedFn::from_item_fn(item, false);
     check::check_fn(cx, args, &f);
     if cx.has_errors() || args.enabled.as_ref().is_some_and(|e| !e.value) {
@@ -138,6 +138,7 @@ fn merge(outer: &TracedArgs, own: TracedArgs) -> TracedArgs {
 fn expand_impl(cx: &Ctxt, args: &TracedArgs, item: &ItemImpl) -> TokenStream {
     check::check_impl_args(cx, args);
     let under_async_trait = has_async_trait(&item.attrs);
+    let owner = Owner::of(item);
     let mut out = item.clone();
     for impl_item in &mut out.items {
         let ImplItem::Fn(method) = impl_item else { continue };
@@ -171,7 +172,7 @@ fn expand_impl(cx: &Ctxt, args: &TracedArgs, item: &ItemImpl) -> TokenStream {
             krate: krate(&merged),
             args: &merged,
             f: &f,
-            name: span_name(&merged, &method.sig.ident, Some(&item.self_ty), method.sig.receiver().is_some()),
+            name: span_name(&merged, &method.sig.ident, Some(&owner), method.sig.receiver().is_some()),
             self_available: true,
         };
         let generated = generate(&plan);

@@ -13,9 +13,35 @@ pub(crate) enum SpanName {
     Method(String),
 }
 
-/// The span name for function `ident`. `impl_type` is the type of the
-/// enclosing `#[traced]` impl block, when there is one.
-pub(crate) fn span_name(args: &TracedArgs, ident: &Ident, impl_type: Option<&Type>, has_receiver: bool) -> SpanName {
+/// The impl block a method is in.
+pub(crate) struct Owner<'a> {
+    pub(crate) self_ty: &'a Type,
+    /// `Describe` in `impl Describe for (u8, String)`.
+    pub(crate) trait_name: Option<String>,
+    /// The impl's type parameters (`T` in `impl<T: Display> Trait for T`).
+    pub(crate) type_params: Vec<&'a Ident>,
+}
+
+impl<'a> Owner<'a> {
+    pub(crate) fn of(item: &'a syn::ItemImpl) -> Self {
+        Owner {
+            self_ty: &item.self_ty,
+            trait_name: item.trait_.as_ref().and_then(|(_, path, _)| path.segments.last()).map(|s| s.ident.to_string()),
+            type_params: item.generics.type_params().map(|p| &p.ident).collect(),
+        }
+    }
+}
+
+/// The span name for function `ident`, in `owner` when it is in a
+/// `#[traced]` impl block. The part before the dot, when not given:
+/// - a named type: its name (`UserService` for `UserService<T>`);
+/// - a type parameter of the impl (`impl<T: Display> Trait for T`): the
+///   concrete type at run time, computed once per type;
+/// - a type without a name of its own (tuple, array, slice, `fn`, `dyn`):
+///   the trait's name in a trait impl (`Describe.describe` for
+///   `impl Describe for (u8, String)`), else the type as written at run
+///   time without module paths (`(u8, String)`).
+pub(crate) fn span_name(args: &TracedArgs, ident: &Ident, owner: Option<&Owner<'_>>, has_receiver: bool) -> SpanName {
     let function = ident.to_string();
     let function = function.strip_prefix("r#").unwrap_or(&function).to_owned();
     if let Some(name) = &args.name {
@@ -24,10 +50,16 @@ pub(crate) fn span_name(args: &TracedArgs, ident: &Ident, impl_type: Option<&Typ
     if let Some(service) = &args.service {
         return SpanName::Fixed(format!("{}.{function}", service.value.value()));
     }
-    match impl_type.and_then(type_ident) {
+    let Some(owner) = owner else {
+        return if has_receiver { SpanName::Method(function) } else { SpanName::ModuleFn(function) };
+    };
+    match type_ident(owner.self_ty) {
+        Some(ty) if owner.type_params.iter().any(|p| **p == ty) => SpanName::Method(function),
         Some(ty) => SpanName::Fixed(format!("{ty}.{function}")),
-        None if impl_type.is_some() || has_receiver => SpanName::Method(function),
-        None => SpanName::ModuleFn(function),
+        None => match &owner.trait_name {
+            Some(trait_name) => SpanName::Fixed(format!("{trait_name}.{function}")),
+            None => SpanName::Method(function),
+        },
     }
 }
 

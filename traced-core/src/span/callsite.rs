@@ -4,6 +4,7 @@
 //! kept for the life of the program.
 
 use opentelemetry::trace::SpanKind;
+use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
 
 /// The kind of a span, as a `Copy` type usable in `static`s.
@@ -104,7 +105,7 @@ impl Callsite {
         }
         // Another instantiation: usually the same short name.
         let short = short_type_name(type_name);
-        if name.len() == short.len() + 1 + method.len() && name.starts_with(short) {
+        if name.len() == short.len() + 1 + method.len() && name.starts_with(&*short) {
             return name;
         }
         let Ok(mut others) = others.lock() else { return method };
@@ -123,14 +124,38 @@ impl Callsite {
     }
 }
 
-/// `my_crate::users::UserService<alloc::string::String>` → `UserService`.
-pub fn short_type_name(full: &str) -> &str {
+/// `my_crate::users::UserService<alloc::string::String>` → `UserService`;
+/// a type without a name of its own keeps its shape without module paths:
+/// `(u8, alloc::string::String)` → `(u8, String)`.
+pub fn short_type_name(full: &str) -> Cow<'_, str> {
     let mut s = full.trim_start_matches('&').trim_start();
     if let Some(rest) = s.strip_prefix("mut ") {
         s = rest;
     }
-    let without_generics = s.split('<').next().unwrap_or(s);
-    without_generics.rsplit("::").next().unwrap_or(without_generics)
+    if s.starts_with(|c: char| c.is_alphanumeric() || c == '_') && !s.starts_with("dyn ") && !s.starts_with("fn(") {
+        let without_generics = s.split('<').next().unwrap_or(s);
+        return Cow::Borrowed(without_generics.rsplit("::").next().unwrap_or(without_generics));
+    }
+    Cow::Owned(without_paths(s))
+}
+
+/// Every path in a type written without its leading segments.
+fn without_paths(ty: &str) -> String {
+    let mut out = String::with_capacity(ty.len());
+    let mut path_start = 0;
+    let mut chars = ty.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            out.truncate(path_start);
+            continue;
+        }
+        out.push(c);
+        if !(c.is_alphanumeric() || c == '_') {
+            path_start = out.len();
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -146,6 +171,9 @@ mod tests {
         assert_eq!(short_type_name("&mut a::Foo"), "Foo");
         assert_eq!(short_type_name("Plain"), "Plain");
         assert_eq!(short_type_name(std::any::type_name::<UserService<u8>>()), "UserService");
+        assert_eq!(short_type_name(std::any::type_name::<(u8, String)>()), "(u8, String)");
+        assert_eq!(short_type_name(std::any::type_name::<[Vec<String>; 2]>()), "[Vec<String>; 2]");
+        assert_eq!(short_type_name("dyn a::b::Describe + core::marker::Send"), "dyn Describe + Send");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE};
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 use std::time::SystemTime;
 
 /// Event attribute holding the messages of an error's `source()` chain,
@@ -48,22 +48,17 @@ impl Failure {
     }
 
     pub(crate) fn into_parts(self, event: bool) -> FailureParts {
+        let type_name = readable_type_name(self.type_name);
         let event = event.then(|| {
-            let mut attributes = vec![
-                KeyValue::new(EXCEPTION_TYPE, self.type_name),
-                KeyValue::new(EXCEPTION_MESSAGE, self.message.clone()),
-            ];
+            let mut attributes =
+                vec![KeyValue::new(EXCEPTION_TYPE, type_name), KeyValue::new(EXCEPTION_MESSAGE, self.message.clone())];
             if !self.sources.is_empty() {
                 let chain = self.sources.into_iter().map(StringValue::from).collect();
                 attributes.push(KeyValue::new(EXCEPTION_SOURCE_CHAIN, Value::Array(Array::String(chain))));
             }
             (Cow::Borrowed("exception"), attributes)
         });
-        FailureParts {
-            error_type: KeyValue::new(ERROR_TYPE, self.type_name),
-            event,
-            status: Status::error(self.message),
-        }
+        FailureParts { error_type: KeyValue::new(ERROR_TYPE, type_name), event, status: Status::error(self.message) }
     }
 
     /// Records status Error, `error.type` and, if `event`, an `exception` event.
@@ -75,6 +70,56 @@ impl Failure {
         }
         span.set_status(parts.status);
     }
+}
+
+/// `error.type` must be low-cardinality and meaningful: a type name as
+/// `std::any::type_name` gives it, with the module paths of the standard
+/// library's own types left out (`Box<dyn Error + Send + Sync>`, not
+/// `alloc::boxed::Box<dyn core::error::Error + core::marker::Send + ...>`;
+/// `io::Error` for `std::io::error::Error`). Other crates' paths are kept
+/// whole (`anyhow::Error`, `my_app::db::DbError`), as the conventions ask
+/// for a fully qualified name. Computed once per type.
+pub(crate) fn readable_type_name(type_name: &'static str) -> &'static str {
+    if !["core::", "alloc::", "std::"].iter().any(|p| type_name.contains(p)) {
+        return type_name;
+    }
+    static SEEN: Mutex<Vec<(usize, &'static str)>> = Mutex::new(Vec::new());
+    let Ok(mut seen) = SEEN.lock() else { return type_name };
+    let key = type_name.as_ptr() as usize;
+    if let Some((_, readable)) = seen.iter().find(|(k, _)| *k == key) {
+        return readable;
+    }
+    let readable: &'static str = Box::leak(shorten_std_paths(type_name).into_boxed_str());
+    seen.push((key, readable));
+    readable
+}
+
+fn shorten_std_paths(type_name: &str) -> String {
+    let mut out = String::with_capacity(type_name.len());
+    let mut rest = type_name;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
+        if end == 0 {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let path = &rest[..end];
+        let segments: Vec<&str> = path.split("::").collect();
+        match segments.as_slice() {
+            [krate, .., last] if matches!(*krate, "core" | "alloc" | "std") => {
+                if *last == "Error" && segments.len() >= 3 && segments[1] != "error" {
+                    out.push_str(segments[1]);
+                    out.push_str("::");
+                }
+                out.push_str(last);
+            }
+            _ => out.push_str(path),
+        }
+        rest = &rest[end..];
+    }
+    out
 }
 
 thread_local! {
@@ -104,4 +149,21 @@ pub(crate) fn install_panic_hook() {
 pub(crate) fn record_panic(span: &mut SpanRecord) {
     let message = LAST_PANIC.try_with(|p| p.borrow().clone()).ok().flatten().unwrap_or_else(|| "panic".to_owned());
     Failure { type_name: "panic", message, sources: Vec::new() }.record(span, true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_type_name;
+
+    #[test]
+    fn error_types_are_readable_and_low_cardinality() {
+        let boxed = std::any::type_name::<Box<dyn std::error::Error + Send + Sync>>();
+        assert_eq!(readable_type_name(boxed), "Box<dyn Error + Send + Sync>");
+        assert_eq!(readable_type_name(std::any::type_name::<std::io::Error>()), "io::Error");
+        assert_eq!(readable_type_name(std::any::type_name::<std::fmt::Error>()), "fmt::Error");
+        assert_eq!(readable_type_name(std::any::type_name::<std::num::ParseIntError>()), "ParseIntError");
+        assert_eq!(readable_type_name("anyhow::Error"), "anyhow::Error");
+        assert_eq!(readable_type_name("my_app::db::DbError<alloc::string::String>"), "my_app::db::DbError<String>");
+        assert!(std::ptr::eq(readable_type_name(boxed), readable_type_name(boxed)), "computed once per type");
+    }
 }

@@ -183,6 +183,62 @@ impl VisitMut for NameElided {
     fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut syn::ParenthesizedGenericArguments) {}
 }
 
+/// The lifetime elision gives the output's elided lifetimes: the receiver's
+/// when it is a reference, else the only lifetime of the inputs.
+fn elided_output_lifetime(sig: &Signature) -> Option<Lifetime> {
+    if let Some(FnArg::Receiver(r)) = sig.inputs.first() {
+        if let Some((_, Some(lt))) = &r.reference {
+            return Some(lt.clone());
+        }
+    }
+    let mut found = LifetimesIn(Vec::new());
+    for input in &sig.inputs {
+        if let FnArg::Typed(pt) = input {
+            syn::visit::Visit::visit_type(&mut found, &pt.ty);
+        }
+    }
+    found.0.dedup();
+    match found.0.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+struct LifetimesIn(Vec<Lifetime>);
+
+impl<'ast> syn::visit::Visit<'ast> for LifetimesIn {
+    fn visit_lifetime(&mut self, lt: &'ast Lifetime) {
+        if lt.ident != "static" && !self.0.contains(lt) {
+            self.0.push(lt.clone());
+        }
+    }
+    fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
+    fn visit_parenthesized_generic_arguments(&mut self, _: &'ast syn::ParenthesizedGenericArguments) {}
+}
+
+/// Gives the output's elided lifetimes (`&T`, `'_`) the name elision means.
+struct NameOutputElided {
+    lifetime: Lifetime,
+}
+
+impl VisitMut for NameOutputElided {
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        if r.lifetime.is_none() {
+            r.lifetime = Some(self.lifetime.clone());
+        }
+        self.visit_type_mut(&mut r.elem);
+    }
+    fn visit_lifetime_mut(&mut self, lt: &mut Lifetime) {
+        if lt.ident == "_" {
+            *lt = self.lifetime.clone();
+        }
+    }
+    fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
+    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut syn::ParenthesizedGenericArguments) {}
+    // A trait object's default lifetime bound is not elision's business.
+    fn visit_type_trait_object_mut(&mut self, _: &mut syn::TypeTraitObject) {}
+}
+
 /// The `fn -> impl Future` signature for an `async fn`, and the statements
 /// that move every parameter into the body's `async move` block.
 fn desugar(plan: &Plan<'_>) -> (Signature, Vec<TokenStream>) {
@@ -208,7 +264,9 @@ fn desugar(plan: &Plan<'_>) -> (Signature, Vec<TokenStream>) {
             FnArg::Typed(pt) => {
                 namer.visit_type_mut(&mut pt.ty);
                 match &*pt.pat {
-                    Pat::Ident(PatIdent { ident, subpat: None, .. }) => {
+                    // `ref x` binds to the parameter's place: it is rebound
+                    // inside the block below, like any other pattern.
+                    Pat::Ident(PatIdent { ident, subpat: None, by_ref: None, .. }) => {
                         let ident = ident.clone();
                         moves.push(quote!(let _ = &#ident;));
                     }
@@ -228,11 +286,18 @@ fn desugar(plan: &Plan<'_>) -> (Signature, Vec<TokenStream>) {
             }
         }
     }
+    // Elided lifetimes of the output get the one elision would give them,
+    // spelled as the inputs now spell it (mixing `&str` with a named
+    // `&'a self` draws `mismatched_lifetime_syntaxes` in user code).
+    let mut output_ty = plan.f.output.clone();
+    if let (Some(ty), Some(lifetime)) = (&mut output_ty, elided_output_lifetime(&sig)) {
+        NameOutputElided { lifetime }.visit_type_mut(ty);
+    }
     for lt in namer.created.iter().rev() {
         sig.generics.params.insert(0, GenericParam::Lifetime(LifetimeParam::new(lt.clone())));
     }
-    let output: Type = match &plan.f.output {
-        Some(ty) => ty.clone(),
+    let output: Type = match output_ty {
+        Some(ty) => ty,
         None => syn::parse_quote!(()),
     };
     let captures = sig.generics.params.iter().filter_map(|p| match p {

@@ -24,8 +24,19 @@ pub(crate) fn record(plan: &Plan<'_>, value: &TokenStream, span: &TokenStream) -
         }
         None => quote!(::core::result::Result::Ok(_) => {}),
     };
+    // Through a trait implemented for `Result` alone: a type that is not one
+    // (with `err` on an alias that is not) fails here, pointing at `err`.
+    let at = plan.args.err.as_ref().map_or_else(proc_macro2::Span::call_site, |e| e.span);
+    let trait_path: TokenStream = quote!(#k::__private::ReturnedResult)
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(at);
+            token
+        })
+        .collect();
+    let parts = quote::quote_spanned!(at=> #trait_path::traced_parts(#value));
     Some(quote! {
-        match #value {
+        match #parts {
             #ok_arm
             ::core::result::Result::Err(__traced_err) => {
                 #[allow(unused_imports)]

@@ -15,12 +15,14 @@ fn expand(args: TokenStream, item: TokenStream) -> String {
 
 fn snapshot(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/expand/snapshots").join(format!("{name}.rs"));
-    if std::env::var_os("TRACED_BLESS").is_some() || !path.exists() {
+    if std::env::var_os("TRACED_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap();
+    let Ok(expected) = std::fs::read_to_string(&path) else {
+        panic!("no snapshot {}: review the expansion and bless it with TRACED_BLESS=1", path.display());
+    };
     assert_eq!(actual, expected, "expansion of {name} changed; review and bless with TRACED_BLESS=1");
 }
 
@@ -83,6 +85,24 @@ fn lone_method_and_impl_future() {
             quote! {
                 fn fetch(&self) -> impl std::future::Future<Output = u32> + '_ {
                     async move { self.n }
+                }
+            },
+        ),
+    );
+}
+
+#[test]
+fn track_caller_body_as_labelled_block() {
+    snapshot(
+        "sync_track_caller",
+        &expand(
+            quote!(),
+            quote! {
+                #[track_caller]
+                fn parse(fail: bool) -> Result<u32, String> {
+                    if fail { return Err("failed".to_owned()); }
+                    let n: u32 = "7".parse().map_err(|_| "nan".to_owned())?;
+                    Ok(n)
                 }
             },
         ),

@@ -34,7 +34,9 @@ impl<'a> UserService<'a> {
                 __traced_span: &mut ::traced::__private::ActiveSpan,
                 __traced_output: &Result<User, DbError>|
             {
-                match __traced_output {
+                match ::traced::__private::ReturnedResult::traced_parts(
+                    __traced_output,
+                ) {
                     ::core::result::Result::Ok(_) => {}
                     ::core::result::Result::Err(__traced_err) => {
                         #[allow(unused_imports)]

@@ -42,5 +42,5 @@ pub fn find(user_id: u64, name: &str) -> Option<String> {
         },
         ::std::vec::Vec::new,
     );
-    { Some(format!("{user_id}{name}")) }
+    Some(format!("{user_id}{name}"))
 }

@@ -25,8 +25,7 @@ fn load(id: u32) -> Result<u32, std::io::Error> {
         },
         ::std::vec::Vec::new,
     );
-    #[allow(clippy::redundant_closure_call)]
-    let __traced_result: Result<u32, std::io::Error> = (move || -> Result<
+    let __traced_result: Result<u32, std::io::Error> = ::traced::__private::call_once(move || -> Result<
         u32,
         std::io::Error,
     > {
@@ -34,9 +33,9 @@ fn load(id: u32) -> Result<u32, std::io::Error> {
             return Err(std::io::Error::other("zero"));
         }
         Ok(id * 2)
-    })();
+    });
     if let ::core::option::Option::Some(__traced_span) = __traced_guard.span() {
-        match &__traced_result {
+        match ::traced::__private::ReturnedResult::traced_parts(&__traced_result) {
             ::core::result::Result::Ok(__traced_ok) => {
                 #[allow(unused_imports)]
                 use ::traced::__private::{RecordDebugValue as _, RecordTypedValue as _};

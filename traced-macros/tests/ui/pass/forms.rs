@@ -6,6 +6,34 @@ use traced::traced;
 #[traced]
 fn free() {}
 
+// A one-expression body adds no `unused_braces`.
+#[traced]
+fn one_line(x: u32) -> u32 {
+    x
+}
+
+// A borrow of an argument returned through an inspected `Result`.
+#[traced]
+fn first_mut(v: &mut Vec<u32>) -> Result<&mut u32, String> {
+    v.first_mut().ok_or_else(|| "empty".to_owned())
+}
+
+// `#[track_caller]` keeps its meaning: no closure around the body.
+#[traced]
+#[track_caller]
+fn caller_line(fail: bool) -> Result<u32, String> {
+    if fail {
+        return Err("failed".to_owned());
+    }
+    let n: u32 = "7".parse().map_err(|_| "not a number".to_owned())?;
+    Ok(n + std::panic::Location::caller().line())
+}
+
+#[traced]
+async fn by_ref(ref c: u32) -> u32 {
+    *c
+}
+
 #[traced(name = "custom", kind = client, fields(a = 1, b = %"x", c = ?Some(1)), ret)]
 fn with_everything(n: u64) -> u64 {
     n
@@ -37,6 +65,10 @@ impl<T: Clone + Send + Sync> Service<T> {
     }
     async fn get_async(&self) -> T {
         self.inner.clone()
+    }
+    // No `mismatched_lifetime_syntaxes` for an elided output lifetime.
+    async fn name(&self) -> &str {
+        "svc"
     }
     fn consume(self) -> T {
         self.inner
@@ -105,6 +137,7 @@ fn main() {
     let mut s = Service { inner: 1u8 };
     let _ = s.get();
     let _ = s.get_async();
+    let _ = s.name();
     s.mutate(2);
     s.skipped();
     let _ = s.own(1);
@@ -112,4 +145,9 @@ fn main() {
     let m = Memory { data: &[1] };
     let _ = m.load();
     let _ = m.lone_async();
+    let _ = one_line(1);
+    let mut v = vec![1];
+    let _ = first_mut(&mut v);
+    let _ = caller_line(false);
+    let _ = by_ref(1);
 }

@@ -1,0 +1,5 @@
+use traced::traced;
+
+#[traced]
+#[tokio::main(flavor = "current_thread")]
+async fn main() {}

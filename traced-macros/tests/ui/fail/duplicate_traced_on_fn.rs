@@ -1,0 +1,7 @@
+use traced::traced;
+
+#[traced]
+#[traced(name = "again")]
+fn twice() {}
+
+fn main() {}
