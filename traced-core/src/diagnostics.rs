@@ -13,13 +13,35 @@ pub(crate) enum Once {
     TailFallback,
     #[cfg_attr(not(any(feature = "otlp-http", feature = "otlp-grpc")), allow(dead_code))]
     PartialSuccess,
+    /// A span started after the guard of the set-up shut tracing down.
+    SpanAfterShutdown,
+    /// A second set-up replaced the first.
+    Reinstalled,
 }
 
-static SEEN: [AtomicBool; 4] = [const { AtomicBool::new(false) }; 4];
+impl Once {
+    /// Each kind's own flag: a new kind cannot be forgotten here.
+    fn seen(self) -> &'static AtomicBool {
+        static QUEUE_FULL: AtomicBool = AtomicBool::new(false);
+        static EXPORT_FAILED: AtomicBool = AtomicBool::new(false);
+        static TAIL_FALLBACK: AtomicBool = AtomicBool::new(false);
+        static PARTIAL_SUCCESS: AtomicBool = AtomicBool::new(false);
+        static SPAN_AFTER_SHUTDOWN: AtomicBool = AtomicBool::new(false);
+        static REINSTALLED: AtomicBool = AtomicBool::new(false);
+        match self {
+            Once::QueueFull => &QUEUE_FULL,
+            Once::ExportFailed => &EXPORT_FAILED,
+            Once::TailFallback => &TAIL_FALLBACK,
+            Once::PartialSuccess => &PARTIAL_SUCCESS,
+            Once::SpanAfterShutdown => &SPAN_AFTER_SHUTDOWN,
+            Once::Reinstalled => &REINSTALLED,
+        }
+    }
+}
 
 /// Prints `message()` the first time `kind` happens.
 pub(crate) fn warn_once(kind: Once, message: impl FnOnce() -> String) {
-    if !SEEN[kind as usize].swap(true, Ordering::Relaxed) {
+    if !kind.seen().swap(true, Ordering::Relaxed) {
         warn(&message());
     }
 }

@@ -66,6 +66,13 @@ pub struct ShutdownGuard {
 
 impl ShutdownGuard {
     pub(crate) fn install(provider: Option<Provider>, timeout: Duration) -> Self {
+        if provider.is_some() && crate::provider::global_installed() {
+            diagnostics::warn_once(diagnostics::Once::Reinstalled, || {
+                "tracing was set up a second time: the new set-up replaces the first for every span from now \
+                 on; the first guard still flushes what it recorded when it drops"
+                    .to_owned()
+            });
+        }
         let bridge = provider.map(|p| {
             p.install_global();
             let bridge = SdkTracerProvider::builder()
@@ -103,6 +110,7 @@ impl ShutdownGuard {
         if let Some(bridge) = self.bridge.take() {
             let _ = bridge.shutdown_with_timeout(self.timeout);
         }
+        crate::provider::note_guard_shut_down();
         let result = provider.shutdown(self.timeout);
         let stats = provider.stats();
         // What is still pending now (the deadline passed) is lost as well.

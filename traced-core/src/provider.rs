@@ -185,7 +185,38 @@ pub(crate) fn resolve(cx: &Context) -> Option<(&'static ProviderInner, bool)> {
             return Some((p, true));
         }
     }
-    global().map(|p| (p, false))
+    match global() {
+        Some(p) => Some((p, false)),
+        None => no_provider(),
+    }
+}
+
+/// Set when a [`crate::ShutdownGuard`] shut the global set-up down.
+static GUARD_SHUT_DOWN: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn note_guard_shut_down() {
+    GUARD_SHUT_DOWN.store(true, Ordering::Relaxed);
+}
+
+/// Nothing to record with. After a guard shut tracing down, say once why
+/// spans vanish: the commonest cause is `let _ = traced::init();`, which
+/// drops the guard at once.
+#[cold]
+fn no_provider() -> Option<(&'static ProviderInner, bool)> {
+    if GUARD_SHUT_DOWN.load(Ordering::Relaxed) {
+        crate::diagnostics::warn_once(crate::diagnostics::Once::SpanAfterShutdown, || {
+            "a span was started after tracing was shut down, so it is not recorded: the guard from \
+             `traced::init()` (or `install()`) was dropped. Keep it for the life of the program with \
+             `let _guard = traced::init();` (`let _ = traced::init();` drops it at once)"
+                .to_owned()
+        });
+    }
+    None
+}
+
+/// True while a provider is installed globally.
+pub(crate) fn global_installed() -> bool {
+    global().is_some()
 }
 
 /// The global provider. A lock here would be taken by every root span on

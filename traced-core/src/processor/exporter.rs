@@ -63,6 +63,18 @@ impl Inner {
     }
 }
 
+impl Drop for ExporterBox {
+    fn drop(&mut self) {
+        // A runtime's own drop waits for its threads, which panics when it
+        // happens inside async code (a failed set-up in `#[tokio::main]`,
+        // a provider dropped in a task). Its work is over: do not wait.
+        #[cfg(feature = "otlp-grpc")]
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 impl ExporterBox {
     /// Wraps an exporter.
     pub fn new<E: SpanExporter + 'static>(exporter: E) -> Self {

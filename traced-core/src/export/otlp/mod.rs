@@ -106,7 +106,15 @@ fn build_grpc(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> R
     let transport = {
         let _entered = runtime.enter();
         grpc::GrpcTransport::new(endpoint, &env.headers, gzip)
-            .map_err(|reason| InitError::Exporter { exporter: "otlp grpc", reason })?
+    };
+    let transport = match transport {
+        Ok(transport) => transport,
+        Err(reason) => {
+            // Dropping a runtime blocks, which panics inside async code
+            // (`init()` in `#[tokio::main]`): let it go without waiting.
+            runtime.shutdown_background();
+            return Err(InitError::Exporter { exporter: "otlp grpc", reason });
+        }
     };
     let exporter = OtlpExporter::new(exporter::Transport::Grpc(transport), timeout);
     Ok(ExporterBox::otlp_with_runtime(exporter, runtime))
