@@ -104,7 +104,7 @@ pub fn builder() -> TracedBuilder {
     TracedBuilder::default()
 }
 
-pub use span::{current_span, CurrentSpan};
+pub use span::{current_span, with_current_span, CurrentSpan, InCurrentSpan};
 
 /// Sets attributes on the current span: `record!(user.id = id, "http.route" = route)`.
 /// Values keep their type (numbers, bools, text); anything else is recorded

@@ -2,6 +2,7 @@
 
 mod active;
 mod callsite;
+mod carry;
 mod current;
 pub(crate) mod error;
 mod guard;
@@ -11,6 +12,7 @@ mod value;
 
 pub use active::{ActiveSpan, SpanScope, SpanStart};
 pub use callsite::{short_type_name, Callsite, Kind};
+pub use carry::{with_current_span, InCurrentSpan};
 pub use current::{current_span, CurrentSpan};
 pub use error::EXCEPTION_SOURCE_CHAIN;
 pub use guard::SpanGuard;
