@@ -207,7 +207,7 @@ fn panics_in_async_functions_are_recorded() {
 
 /// A borrow of an argument returned through an inspected `Result`.
 #[traced]
-fn first_mut(v: &mut Vec<u32>) -> Result<&mut u32, String> {
+fn first_mut(v: &mut [u32]) -> Result<&mut u32, String> {
     v.first_mut().ok_or_else(|| "empty".to_owned())
 }
 
@@ -217,7 +217,7 @@ fn a_borrow_of_an_argument_can_be_returned_and_its_error_recorded() {
     let mut v = vec![1];
     *first_mut(&mut v).unwrap() = 5;
     assert_eq!(v, [5]);
-    assert!(first_mut(&mut Vec::new()).is_err());
+    assert!(first_mut(&mut []).is_err());
     let all = spans.named("macro_errors.first_mut");
     assert!(!all[0].is_error());
     assert_eq!(all[1].status, Status::error("empty"));
