@@ -24,8 +24,8 @@ fn check(spans: &traced::testing::SpanCapture) {
     let children = spans.named("spawn.child");
     assert!(children[0].is_child_of(&parent), "a spawned task carried with .in_current_span()");
     assert!(spans.span("spawn.child_sync").is_child_of(&parent), "spawn_blocking carried with with_current_span");
-    // Not carried: a new trace (on a worker thread the test's capture does
-    // not even see it).
+    // Not carried: a new trace, which belongs to no test and so is captured
+    // only where the capture is the thread's own (a current-thread runtime).
     for other in &children[1..] {
         assert_ne!(other.span_context.trace_id(), parent.span_context.trace_id(), "not carried: a new trace");
     }

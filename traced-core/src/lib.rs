@@ -59,6 +59,7 @@
 //! - Ids come from a per-thread generator seeded by the OS.
 
 mod builder;
+mod claims;
 mod clock;
 pub mod config;
 pub(crate) mod diagnostics;

@@ -37,6 +37,9 @@ pub(crate) struct ProviderInner {
     pub(crate) record_unsampled: bool,
     processors: Vec<Box<dyn Processor>>,
     shut_down: AtomicBool,
+    /// Notes the traces it starts, to take their spans on threads with no
+    /// provider (see `claims`).
+    pub(crate) claims_traces: bool,
 }
 
 impl ProviderInner {
@@ -100,6 +103,7 @@ pub struct ProviderBuilder {
     resource: Option<Resource>,
     processors: Vec<Box<dyn Processor>>,
     record_unsampled: bool,
+    claims_traces: bool,
 }
 
 impl ProviderBuilder {
@@ -129,6 +133,12 @@ impl ProviderBuilder {
         self.processors.push(Box::new(processor));
         self
     }
+    /// Claim the traces this provider starts (test captures; see `claims`).
+    #[cfg(any(test, feature = "test-util"))]
+    pub(crate) fn claiming_traces(mut self) -> Self {
+        self.claims_traces = true;
+        self
+    }
     /// The resource this builder will use, for building processors with it.
     pub fn resource(&mut self) -> &Resource {
         self.resource.get_or_insert_with(|| Resource::builder().build())
@@ -146,6 +156,7 @@ impl ProviderBuilder {
             record_unsampled: self.record_unsampled,
             processors: self.processors,
             shut_down: AtomicBool::new(false),
+            claims_traces: self.claims_traces,
         }));
         Provider { inner }
     }
@@ -182,6 +193,9 @@ pub(crate) fn resolve(cx: &Context) -> Option<(&'static ProviderInner, bool)> {
     }
     if ANY_SCOPED.load(Ordering::Relaxed) {
         if let Some(p) = SCOPED.with(Cell::get) {
+            return Some((p, true));
+        }
+        if let Some(p) = crate::claims::claimant(cx) {
             return Some((p, true));
         }
     }

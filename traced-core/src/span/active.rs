@@ -349,6 +349,9 @@ where
     let has_parent = parent.is_valid();
     let follows_parent = provider.sampler.follows_parent();
     let trace_id = if has_parent { parent.trace_id() } else { new_trace_id() };
+    if !has_parent && provider.claims_traces {
+        crate::claims::claim(provider, trace_id);
+    }
 
     let kind = start.kind.to_span_kind();
     let mut attributes = Attributes::new();

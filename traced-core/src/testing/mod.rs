@@ -26,7 +26,18 @@ use crate::provider::Provider;
 use crate::sampler::Sampler;
 use opentelemetry_sdk::Resource;
 
-/// Captures the spans of this thread (and of spans started under them).
+/// Captures the spans of this test: those started on this thread, those
+/// started under them on any thread, and those the test's runtime starts on
+/// its other threads for the traces this capture started (a server's span
+/// for the test's request on a multi-thread runtime). Each capture takes only
+/// the traces it started, so tests running in parallel never see each
+/// other's spans; a new trace started on another thread with nothing
+/// carried to it (`tokio::spawn(async { f().await })` without
+/// `.in_current_span()`) belongs to no test and is not captured.
+///
+/// Installs the default propagators (W3C Trace Context and Baggage) unless a
+/// propagator is installed already, so a client and server in one test make
+/// one trace.
 pub fn capture() -> SpanCapture {
     capture_with(Sampler::default())
 }
@@ -35,7 +46,12 @@ pub fn capture() -> SpanCapture {
 pub fn capture_with(sampler: Sampler) -> SpanCapture {
     let exporter = MemoryExporter::default();
     let resource = Resource::builder_empty().with_service_name("test").build();
+    let no_propagator = opentelemetry::global::get_text_map_propagator(|p| p.fields().next().is_none());
+    if no_propagator {
+        crate::propagation::install_global(&crate::propagation::PropagatorKind::DEFAULT);
+    }
     let provider = Provider::builder()
+        .claiming_traces()
         .with_sampler(sampler)
         .with_resource(resource.clone())
         .with_processor(SimpleProcessor::new(ExporterBox::new(exporter.clone()), &resource))

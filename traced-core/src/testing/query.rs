@@ -60,8 +60,15 @@ impl CapturedSpan {
     }
 }
 
+impl Drop for SpanCapture {
+    fn drop(&mut self) {
+        crate::claims::release(self.provider.inner);
+    }
+}
+
 impl SpanCapture {
     pub(crate) fn new(provider: Provider, exporter: MemoryExporter) -> Self {
+        crate::claims::register(provider.inner);
         let default = provider.set_default();
         SpanCapture { provider, exporter, _default: default }
     }
