@@ -2,7 +2,9 @@
 //! environment (all optional; malformed values are reported and ignored):
 //!
 //! - `OTEL_TRACES_SAMPLER=traced_ratelimited` (or `parentbased_...`), with
-//!   `OTEL_TRACES_SAMPLER_ARG` = new traces per second (default 100);
+//!   `OTEL_TRACES_SAMPLER_ARG` = new traces per second (default 100),
+//!   optionally followed by `,` and the ratio kept beyond it (default 0):
+//!   `100,0.01`;
 //! - `OTEL_TRACES_SAMPLER=traced_adaptive` (or `parentbased_...`), the
 //!   argument the target per second (default 100);
 //! - `TRACED_SAMPLING_RULES=GET /health=0;UserService.*=1`: per-operation
@@ -26,18 +28,35 @@ const ADAPTIVE_MIN_RATIO: f64 = 0.001;
 
 /// `traced_ratelimited` and `traced_adaptive`, plain or parent-based.
 pub(super) fn traffic_sampler(r: &mut Reader<'_>, name: &str) -> Option<Sampler> {
-    let per_second = match r.get(ARG) {
-        None => 100.0,
-        Some(v) => match v.parse::<f64>() {
-            Ok(n) if n.is_finite() && n >= 0.0 => n,
-            _ => {
-                r.warn(ARG, &v, "expected traces per second; using 100");
-                100.0
+    let rate_limited = name.ends_with("ratelimited");
+    let (per_second, floor) = match r.get(ARG) {
+        None => (100.0, 0.0),
+        Some(v) => {
+            let (rate, floor) = match v.split_once(',') {
+                Some((rate, floor)) if rate_limited => (rate.trim(), Some(floor.trim())),
+                _ => (v.trim(), None),
+            };
+            let rate = rate.parse::<f64>().ok().filter(|n| n.is_finite() && *n >= 0.0);
+            let floor = match floor {
+                None => Some(0.0),
+                Some(f) => f.parse::<f64>().ok().filter(|p| (0.0..=1.0).contains(p)),
+            };
+            match (rate, floor) {
+                (Some(rate), Some(floor)) => (rate, floor),
+                _ => {
+                    let expected = if rate_limited {
+                        "expected traces per second, optionally `,` and a floor ratio between 0 and 1"
+                    } else {
+                        "expected traces per second"
+                    };
+                    r.warn(ARG, &v, format!("{expected}; using 100"));
+                    (100.0, 0.0)
+                }
             }
-        },
+        }
     };
-    let sampler = if name.ends_with("ratelimited") {
-        Sampler::RateLimited(Arc::new(RateLimiter::new(per_second, 0.0)))
+    let sampler = if rate_limited {
+        Sampler::RateLimited(Arc::new(RateLimiter::new(per_second, floor)))
     } else {
         Sampler::Adaptive(Arc::new(AdaptiveSampler::new(per_second, ADAPTIVE_MIN_RATIO)))
     };

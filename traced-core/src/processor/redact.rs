@@ -15,7 +15,7 @@ use opentelemetry::{KeyValue, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::fmt;
 use std::time::Duration;
 
@@ -29,11 +29,18 @@ pub enum Action {
     Drop,
     /// Replace the value with `[REDACTED]`.
     Replace,
-    /// Replace the value with a keyed hash (`sha256:<hex>`).
+    /// Replace the value with a keyed hash: HMAC-SHA-256 of the value under
+    /// [`Redaction::hash_key`], its first 16 bytes (128 bits) in lowercase
+    /// hex, as `hmac-sha256:<32 hex digits>`. Equal values still correlate.
+    /// Low-entropy values (e-mail addresses, user ids) are only as safe as
+    /// the key: anyone who has it can hash guesses and compare.
     Hash,
 }
 
-/// Value detectors, each on by default.
+/// Value detectors. All on in [`Redaction::recommended`] (and
+/// `Redaction::default()`, the same); all off in [`Redaction::builtin`],
+/// which is what applies when nothing is configured, and in
+/// [`Redaction::none`]. `Detectors::default()` turns every one on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Detectors {
     /// `name@example.com`.
@@ -72,9 +79,19 @@ impl fmt::Debug for Redaction {
 }
 
 impl Default for Redaction {
-    /// Every detector on, and `*.password`, `*.secret`, `*.token` and the
-    /// authorization and cookie headers replaced.
+    /// [`Redaction::recommended`]. Not what applies when nothing is
+    /// configured: that is [`Redaction::builtin`].
     fn default() -> Self {
+        Redaction::recommended()
+    }
+}
+
+impl Redaction {
+    /// Every detector on, `*.password`, `*.secret`, `*.token` and the
+    /// authorization and cookie headers replaced, and the built-ins: the set
+    /// to start from when spans may carry personal data. Opt in with
+    /// `.redaction(Redaction::recommended())`.
+    pub fn recommended() -> Self {
         Redaction {
             rules: [
                 "*.password",
@@ -147,13 +164,13 @@ impl Redaction {
     }
 
     fn hash(&self, value: &str) -> String {
-        let mut h = Sha256::new();
-        h.update((self.hash_key.len() as u64).to_be_bytes());
-        h.update(&self.hash_key);
-        h.update(value.as_bytes());
-        let digest = h.finalize();
+        use hmac::Mac;
+        // HMAC takes a key of any length (an empty one too), so this never fails.
+        let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&self.hash_key) else { return REDACTED.to_owned() };
+        mac.update(value.as_bytes());
+        let digest = mac.finalize().into_bytes();
         let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        format!("sha256:{hex}")
+        format!("hmac-sha256:{hex}")
     }
 
     /// Applies the built-ins, rules and detectors to a list of attributes.
@@ -514,6 +531,15 @@ mod tests {
         assert_eq!(raw[0].value.as_str(), "https://h/x?q=1");
     }
 
+    #[test]
+    fn the_keyed_hash_is_hmac_sha256() {
+        // RFC 4231, test case 2: key "Jefe", "what do ya want for nothing?".
+        let r = Redaction::none().rule("v", Action::Hash).hash_key("Jefe");
+        let mut attrs = vec![KeyValue::new("v", "what do ya want for nothing?")];
+        r.apply(&mut attrs);
+        assert_eq!(attrs[0].value.as_str(), "hmac-sha256:5bdcc146bf60754e6a042426089575c7");
+    }
+
     fn scrub(text: &str) -> String {
         Redaction::default().scrub(text).unwrap_or_else(|| text.to_owned())
     }
@@ -535,7 +561,7 @@ mod tests {
         assert_eq!(attrs[0], KeyValue::new("user.email", REDACTED));
         assert_eq!(attrs.len(), 3, "the password is dropped");
         let hashed = attrs[1].value.to_string();
-        assert!(hashed.starts_with("sha256:") && hashed.len() == 39, "{hashed}");
+        assert!(hashed.starts_with("hmac-sha256:") && hashed.len() == 44, "{hashed}");
         assert_eq!(attrs[2], KeyValue::new("http.route", "/users/{id}"));
         // Stable for a key, different across keys.
         let mut again = vec![KeyValue::new("user.id", 42i64)];

@@ -27,19 +27,22 @@ pub enum Sampler {
     TraceIdRatio(f64),
     /// Follow the parent's sampled flag; use the inner sampler for roots.
     ParentBased(Box<Sampler>),
-    /// Per-operation rules on the span name (globs such as `UserService.*`
-    /// or `GET /health`): the first match decides, else `default`.
+    /// Per-operation rules on the root span's name (globs such as
+    /// `UserService.*` or `GET /health`): the first match decides, else
+    /// `default`. Children follow their parent, so a rule never cuts a trace.
     Rules {
         /// `(glob, sampler)` pairs, in order.
         rules: Vec<(String, Sampler)>,
         /// For names no rule matches.
         default: Box<Sampler>,
     },
-    /// At most a number of new traces per second (a token bucket holding one
-    /// second of tokens), and beyond that a floor ratio.
+    /// At most a number of new traces in any one-second window (see
+    /// [`RateLimiter`]), and beyond that a floor ratio. Decides roots only;
+    /// children follow their parent.
     RateLimited(std::sync::Arc<RateLimiter>),
     /// A ratio that follows the traffic so that about a target number of
-    /// new traces per second is kept, as load changes.
+    /// new traces per second is kept, as load changes. Decides (and counts)
+    /// roots only; children follow their parent.
     Adaptive(std::sync::Arc<AdaptiveSampler>),
     /// Any `opentelemetry_sdk` sampler.
     Custom(Box<dyn ShouldSample>),
@@ -139,24 +142,27 @@ impl Sampler {
         }
     }
 
-    /// True when a child of a local sampled parent is sampled without looking
-    /// at anything else (the fast path of the default sampler).
+    /// True when a child follows its parent's decision without looking at
+    /// anything else (the fast path of the default sampler). Rules, the rate
+    /// limit and the adaptive ratio decide per trace: for roots only, so a
+    /// kept trace is never cut in the middle and only roots use the budget.
     #[inline]
     pub(crate) fn follows_parent(&self) -> bool {
-        matches!(self, Sampler::ParentBased(_))
+        matches!(self, Sampler::ParentBased(_) | Sampler::Rules { .. } | Sampler::RateLimited(_) | Sampler::Adaptive(_))
     }
 
     pub(crate) fn decide(&self, input: &SampleInput<'_>) -> Sampled {
+        if let Some(p) = input.parent.filter(|p| p.is_valid()) {
+            if self.follows_parent() {
+                return Sampled::plain(if p.is_sampled() { Decision::RecordAndSample } else { Decision::Drop });
+            }
+        }
         match self {
             Sampler::AlwaysOn => Sampled::plain(Decision::RecordAndSample),
             Sampler::AlwaysOff => Sampled::plain(Decision::Drop),
             Sampler::TraceIdRatio(r) => Self::probability(*r, input),
-            Sampler::ParentBased(root) => match input.parent {
-                Some(p) if p.is_valid() => {
-                    Sampled::plain(if p.is_sampled() { Decision::RecordAndSample } else { Decision::Drop })
-                }
-                _ => root.decide(input),
-            },
+            // A valid parent was followed above.
+            Sampler::ParentBased(root) => root.decide(input),
             Sampler::Rules { rules, default } => {
                 let chosen = rules.iter().find(|(glob, _)| crate::glob::glob_match(glob, input.name)).map(|(_, s)| s);
                 chosen.unwrap_or(default).decide(input)
@@ -391,8 +397,83 @@ mod tests {
                 kept += 1;
             }
         }
-        // 100/s for 10 s, plus the initial second's bucket: within 10 %.
-        assert!((990..=1210).contains(&kept), "kept {kept}");
+        // 100 in every one-second window, no initial extra bucket.
+        assert_eq!(kept, 1_000);
+    }
+
+    #[test]
+    fn rate_limit_holds_in_any_one_second_window_after_idle() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        let now = Arc::new(AtomicU64::new(0));
+        let clock = now.clone();
+        let s =
+            Sampler::RateLimited(Arc::new(RateLimiter::with_clock(100.0, 0.0, move || clock.load(Ordering::Relaxed))));
+        // Idle for a minute, then 1,000 roots per second for 3 seconds.
+        let mut kept_at = Vec::new();
+        for i in 0..3_000u64 {
+            let t = 60_000_000_000 + i * 1_000_000;
+            now.store(t, Ordering::Relaxed);
+            if decide(&s, None, crate::ids::new_trace_id()) == Decision::RecordAndSample {
+                kept_at.push(t);
+            }
+        }
+        assert_eq!(kept_at.len(), 300);
+        for (i, &start) in kept_at.iter().enumerate() {
+            let in_window = kept_at[i..].iter().take_while(|&&t| t < start + 1_000_000_000).count();
+            assert!(in_window <= 100, "{in_window} kept within a second of {start}");
+        }
+        // The burst after idle is the rate itself: the first 100 at once.
+        assert_eq!(kept_at[99], 60_000_000_000 + 99 * 1_000_000);
+    }
+
+    #[test]
+    fn adaptive_counts_only_roots_as_traffic() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        let now = Arc::new(AtomicU64::new(0));
+        let clock = now.clone();
+        let s = Sampler::Adaptive(Arc::new(AdaptiveSampler::with_clock(50.0, 0.001, move || {
+            clock.load(Ordering::Relaxed)
+        })));
+        let mut ids = seeded_ids(8_000, 5).into_iter();
+        let mut kept_per_second = Vec::new();
+        // 1,000 traces per second of a root and three children, for 8 s.
+        for second in 0..8u64 {
+            let mut kept = 0;
+            for i in 0..1_000u64 {
+                now.store(second * 1_000_000_000 + i * 1_000_000, Ordering::Relaxed);
+                let id = ids.next().unwrap_or(TraceId::from(1u128));
+                let root = decide(&s, None, id);
+                let flags = if root == Decision::RecordAndSample { TraceFlags::SAMPLED } else { TraceFlags::default() };
+                let parent = SpanContext::new(id, SpanId::from(1u64), flags, false, TraceState::NONE);
+                for _ in 0..3 {
+                    assert_eq!(decide(&s, Some(parent.clone()), id), root, "children follow the root");
+                }
+                kept += usize::from(root == Decision::RecordAndSample);
+            }
+            kept_per_second.push(kept);
+        }
+        for kept in &kept_per_second[4..] {
+            assert!((*kept as f64 - 50.0).abs() <= 50.0 * 0.25 + 3.0, "{kept_per_second:?}");
+        }
+    }
+
+    #[test]
+    fn traffic_samplers_and_rules_decide_roots_only() {
+        use std::sync::Arc;
+        let sampled = |flag| SpanContext::new(TraceId::from(7u128), SpanId::from(9u64), flag, false, TraceState::NONE);
+        let limiter = Sampler::RateLimited(Arc::new(RateLimiter::new(0.0, 0.0)));
+        let adaptive = Sampler::Adaptive(Arc::new(AdaptiveSampler::new(0.0, 0.0)));
+        let rules =
+            Sampler::Rules { rules: vec![("x".into(), Sampler::AlwaysOff)], default: Box::new(Sampler::AlwaysOff) };
+        for s in [&limiter, &adaptive, &rules] {
+            assert!(s.follows_parent(), "{s:?}");
+            let child = decide(s, Some(sampled(TraceFlags::SAMPLED)), TraceId::from(7u128));
+            assert_eq!(child, Decision::RecordAndSample, "{s:?}: a child of a kept trace is kept");
+            let child = decide(s, Some(sampled(TraceFlags::default())), TraceId::from(7u128));
+            assert_eq!(child, Decision::Drop, "{s:?}: a child of a dropped trace is dropped");
+        }
     }
 
     #[test]

@@ -1,15 +1,26 @@
 //! Samplers that look at the traffic: a token-bucket rate limit, and an
 //! adaptive ratio that holds a target rate as load changes.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Mutex;
 
-/// The state of [`super::Sampler::RateLimited`].
+/// The state of [`super::Sampler::RateLimited`]: at most `per_second` new
+/// traces kept in any one-second window (a sliding window over the times of
+/// the last kept ones). After a quiet period that many may be kept at once,
+/// and never more within the second that follows: the burst is `per_second`
+/// traces, not a bucket plus a second's refill. Below one per second, one
+/// trace per `1 / per_second` seconds. Beyond the rate, `floor` of the rest
+/// is kept (a consistent ratio decision).
 pub struct RateLimiter {
     per_second: f64,
     floor: f64,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
-    bucket: Mutex<(f64, u64)>,
+    /// How many kept traces a window holds, and how long a window is.
+    slots: usize,
+    window_nanos: u64,
+    /// When the traces in the current window were kept, oldest first.
+    kept: Mutex<VecDeque<u64>>,
 }
 
 impl fmt::Debug for RateLimiter {
@@ -17,6 +28,9 @@ impl fmt::Debug for RateLimiter {
         write!(f, "RateLimiter({}/s, floor {})", self.per_second, self.floor)
     }
 }
+
+/// Most kept traces one window tracks (a million traces per second).
+const MAX_SLOTS: usize = 1_000_000;
 
 impl RateLimiter {
     /// At most `per_second` traces per second, then `floor` of the rest.
@@ -27,23 +41,35 @@ impl RateLimiter {
 
     /// The same with a clock of one's own (nanoseconds; for tests).
     pub fn with_clock(per_second: f64, floor: f64, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        let now = clock();
+        let per_second = if per_second.is_finite() { per_second.max(0.0) } else { 0.0 };
+        let (slots, window_nanos) = if per_second >= 1.0 {
+            ((per_second.floor() as usize).min(MAX_SLOTS), 1_000_000_000)
+        } else if per_second > 0.0 {
+            (1, (1e9 / per_second) as u64)
+        } else {
+            (0, 1_000_000_000)
+        };
         RateLimiter {
-            per_second: per_second.max(0.0),
-            floor,
+            per_second,
+            floor: floor.clamp(0.0, 1.0),
             clock: Box::new(clock),
-            bucket: Mutex::new((per_second.max(0.0), now)),
+            slots,
+            window_nanos,
+            kept: Mutex::new(VecDeque::with_capacity(slots.min(1024))),
         }
     }
 
     pub(crate) fn take(&self) -> bool {
+        if self.slots == 0 {
+            return false;
+        }
         let now = (self.clock)();
-        let Ok(mut b) = self.bucket.lock() else { return false };
-        let elapsed = now.saturating_sub(b.1) as f64 / 1e9;
-        b.1 = now;
-        b.0 = (b.0 + elapsed * self.per_second).min(self.per_second.max(1.0));
-        if b.0 >= 1.0 {
-            b.0 -= 1.0;
+        let Ok(mut kept) = self.kept.lock() else { return false };
+        while kept.front().is_some_and(|&t| now.saturating_sub(t) >= self.window_nanos) {
+            kept.pop_front();
+        }
+        if kept.len() < self.slots {
+            kept.push_back(now);
             true
         } else {
             false

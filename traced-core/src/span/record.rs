@@ -150,6 +150,14 @@ impl SpanRecord {
             for kv in &mut self.attributes {
                 truncate_value(&mut kv.value, max as usize);
             }
+            // The limit holds for event and link attributes too.
+            if let Some(extras) = &mut self.extras {
+                let events = extras.events.events.iter_mut().flat_map(|e| e.attributes.iter_mut());
+                let links = extras.links.links.iter_mut().flat_map(|l| l.attributes.iter_mut());
+                for kv in events.chain(links) {
+                    truncate_value(&mut kv.value, max as usize);
+                }
+            }
         }
         let start_time = Clock::system_time(self.start, anchor);
         let end_time = Clock::system_time(self.end, anchor).max(start_time);

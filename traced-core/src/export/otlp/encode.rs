@@ -180,7 +180,7 @@ fn span_body(w: &mut Writer, span: &SpanParts<'_>) {
             w.message(11, 1, |w| {
                 w.fixed64(1, unix_nanos(event.timestamp));
                 w.string(2, &event.name);
-                attributes(w, 3, &event.attributes);
+                attributes(w, 3, &event.attributes, span.value_limit);
                 w.uint(4, u64::from(event.dropped_attributes_count));
             });
         }
@@ -193,7 +193,7 @@ fn span_body(w: &mut Writer, span: &SpanParts<'_>) {
                 w.bytes_always(1, &cx.trace_id().to_bytes());
                 w.bytes_always(2, &cx.span_id().to_bytes());
                 trace_state(w, 3, cx.trace_state());
-                attributes(w, 4, &link.attributes);
+                attributes(w, 4, &link.attributes, span.value_limit);
                 w.uint(5, u64::from(link.dropped_attributes_count));
                 w.fixed32(6, flags(cx, cx.is_remote()));
             });
@@ -241,9 +241,11 @@ fn unix_nanos(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-fn attributes(w: &mut Writer, field: u32, attributes: &[KeyValue]) {
+/// Event and link attributes: the span's value-length limit applies to
+/// them too (the SDK specification's attribute limits).
+fn attributes(w: &mut Writer, field: u32, attributes: &[KeyValue], limit: Option<usize>) {
     for kv in attributes {
-        w.message(field, 1, |w| key_value(w, kv.key.as_str(), &kv.value, None));
+        w.message(field, 1, |w| key_value(w, kv.key.as_str(), &kv.value, limit));
     }
 }
 
