@@ -35,13 +35,13 @@ pub mod tonic;
 /// `inner` is ready: how the server layers run a handler inside its span.
 #[cfg(any(feature = "http-server", feature = "tonic"))]
 pub(crate) fn poll_in_span<F: std::future::Future>(
-    span: &mut Option<traced_core::__private::ActiveSpan>,
+    span: &mut Option<traced_core::span::ActiveSpan>,
     inner: std::pin::Pin<&mut F>,
     cx: &mut std::task::Context<'_>,
-) -> std::task::Poll<(F::Output, traced_core::__private::ActiveSpan)> {
+) -> std::task::Poll<(F::Output, traced_core::span::ActiveSpan)> {
     let output = {
         // Current for the handler: its context, and `current_span()`/`record!`.
-        let _scope = span.as_mut().map(traced_core::__private::ActiveSpan::enter);
+        let _scope = span.as_mut().map(traced_core::span::ActiveSpan::enter);
         match inner.poll(cx) {
             std::task::Poll::Ready(output) => output,
             std::task::Poll::Pending => return std::task::Poll::Pending,
@@ -54,6 +54,6 @@ pub(crate) fn poll_in_span<F: std::future::Future>(
 /// span (nothing installed) the caller's, so propagation works with the SDK
 /// disabled.
 #[cfg(any(feature = "reqwest", feature = "tonic", feature = "lapin"))]
-pub(crate) fn outgoing_context(span: &traced_core::__private::ActiveSpan) -> opentelemetry::Context {
+pub(crate) fn outgoing_context(span: &traced_core::span::ActiveSpan) -> opentelemetry::Context {
     span.context().cloned().unwrap_or_else(opentelemetry::Context::current)
 }

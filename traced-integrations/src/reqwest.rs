@@ -20,7 +20,7 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 use std::borrow::Cow;
 use std::future::Future;
-use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
+use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
 /// Sends a request inside a CLIENT span. Build requests as usual; call
 /// `send_traced()` where you would call `send()`.

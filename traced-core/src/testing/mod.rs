@@ -6,7 +6,7 @@
 //! carry it to their children on any thread, so spawned tasks are captured.
 //!
 //! ```
-//! use traced_core::__private::{ActiveSpan, Callsite, Kind, SpanGuard};
+//! use traced_core::span::{ActiveSpan, Callsite, Kind, SpanGuard};
 //! static SITE: Callsite = Callsite::new("Svc.op", Kind::Internal);
 //! let spans = traced_core::testing::capture();
 //! {

@@ -7,7 +7,7 @@ use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
-use traced_core::__private::ActiveSpan;
+use traced_core::span::ActiveSpan;
 
 pin_project_lite::pin_project! {
     /// A response body that ends its request's span when it is done.

@@ -11,7 +11,7 @@ use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, HTTP_RESPONSE_ST
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
-use traced_core::__private::ActiveSpan;
+use traced_core::span::ActiveSpan;
 
 pin_project_lite::pin_project! {
     /// Future of [`super::Traced`].

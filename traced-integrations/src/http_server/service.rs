@@ -14,7 +14,7 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 use std::borrow::Cow;
 use std::task::{Context as TaskContext, Poll};
-use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
+use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
 /// A service wrapped by [`TracedLayer`].
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use opentelemetry_semantic_conventions::attribute::{
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
-use traced_core::__private::{ActiveSpan, Attributes, Instrumented, Kind, SpanStart};
+use traced_core::span::{ActiveSpan, Attributes, Instrumented, Kind, SpanStart};
 
 /// How a process span relates to the producer's context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -26,7 +26,7 @@ use opentelemetry_semantic_conventions::attribute::{
     MESSAGING_MESSAGE_BODY_SIZE, MESSAGING_MESSAGE_CONVERSATION_ID, MESSAGING_MESSAGE_ID,
     MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY, MESSAGING_SYSTEM,
 };
-use traced_core::__private::Attributes;
+use traced_core::span::Attributes;
 
 /// The attributes publish and process share.
 fn message_attributes(a: &mut Attributes, routing_key: &str, properties: &lapin::BasicProperties, body_size: usize) {

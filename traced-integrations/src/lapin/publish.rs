@@ -14,7 +14,7 @@ use opentelemetry_semantic_conventions::attribute::{
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
-use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
+use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
 /// `messaging.destination.name` of a publish: `{exchange}:{routing key}`,
 /// one part when the other is empty, `amq.default` when both are.

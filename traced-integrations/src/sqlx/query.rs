@@ -15,7 +15,7 @@ use sqlx_core::error::{BoxDynError, DatabaseError, Error};
 use sqlx_core::executor::Execute;
 use sqlx_core::sql_str::{AssertSqlSafe, SqlSafeStr, SqlStr};
 use std::borrow::Cow;
-use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
+use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 use traced_core::sql::{lex, sanitize, Dialect};
 
 /// What differs between the databases, as plain data.

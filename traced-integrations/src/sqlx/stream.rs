@@ -11,7 +11,7 @@ use sqlx_core::error::Error;
 use sqlx_core::Either;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use traced_core::__private::ActiveSpan;
+use traced_core::span::ActiveSpan;
 
 type Step<DB> = Result<Either<<DB as Database>::QueryResult, <DB as Database>::Row>, Error>;
 

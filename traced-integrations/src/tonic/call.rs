@@ -10,7 +10,7 @@ use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, RPC_RESPONSE_STA
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
-use traced_core::__private::ActiveSpan;
+use traced_core::span::ActiveSpan;
 
 /// Which end of the call a span is on (they judge errors differently).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

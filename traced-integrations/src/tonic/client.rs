@@ -7,7 +7,7 @@ use http::Request;
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
 use std::task::{Context as TaskContext, Poll};
-use traced_core::__private::{ActiveSpan, Attributes, Kind, SpanStart};
+use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
 /// Wraps a tonic `Channel` (or any gRPC client service) in [`GrpcClient`].
 #[derive(Debug, Clone, Default)]

@@ -31,7 +31,7 @@ pub use server::{GrpcServer, GrpcServerLayer};
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{RPC_METHOD, RPC_SYSTEM_NAME};
 use std::borrow::Cow;
-use traced_core::__private::Attributes;
+use traced_core::span::Attributes;
 
 /// `{package.Service}/{Method}` from a request path; `grpc` when the path
 /// does not look like one.
