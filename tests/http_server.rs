@@ -168,8 +168,7 @@ async fn the_span_ends_when_the_streamed_body_is_done() {
     assert!(spans.named("GET /stream").is_empty(), "the span must outlive the headers");
     let text = response.text().await.unwrap();
     assert_eq!(text, "chunk 0\nchunk 1\nchunk 2\n");
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let s = spans.span("GET /stream");
+    let s = spans.wait_for("GET /stream", 1, Duration::from_secs(10)).await.remove(0);
     assert_eq!(s.attr("http.response.status_code"), Some(&Value::I64(200)));
     let lasted = s.end_time.duration_since(s.start_time).unwrap();
     assert!(lasted >= Duration::from_millis(100), "the span covers the streamed body: {lasted:?}");
@@ -182,7 +181,7 @@ async fn current_span_and_record_reach_the_server_span_from_the_handler() {
     let app = serve(TracedLayer::new()).await;
     let body = reqwest::Client::new().get(format!("http://{}/record", app.addr)).send().await.unwrap();
     assert_eq!(body.text().await.unwrap(), "true", "the handler sees a recording span");
-    let server = spans.span("GET /record");
+    let server = spans.wait_for("GET /record", 1, Duration::from_secs(10)).await.remove(0);
     assert_eq!(server.attr("handler.attribute"), Some(&Value::from("set")));
     assert_eq!(server.attr("handler.recording"), Some(&Value::Bool(true)), "set after an await, in a later poll");
 }

@@ -34,10 +34,7 @@ async fn serve() -> std::net::SocketAddr {
 /// server's span ends with its body, which can be just after the client has
 /// read it: wait for it (bounded) rather than sleep.
 async fn one_trace(spans: &SpanCapture, route: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while spans.spans().len() < 4 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    spans.wait_for(&format!("GET {route}"), 1, std::time::Duration::from_secs(10)).await;
     let root = spans.span("testing_capture.call");
     let client = spans.span("GET");
     let server = spans.span(&format!("GET {route}"));

@@ -193,8 +193,7 @@ async fn streams_end_their_spans_when_the_stream_ends() {
         rest += 1;
     }
     assert_eq!(rest, 2);
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let calls = spans.named("traced.test.Echo/ServerStream");
+    let calls = spans.wait_for("traced.test.Echo/ServerStream", 2, Duration::from_secs(10)).await;
     assert_eq!(calls.len(), 2);
     for s in &calls {
         assert_eq!(s.attr("rpc.response.status_code"), Some(&Value::from("OK")));
@@ -203,8 +202,7 @@ async fn streams_end_their_spans_when_the_stream_ends() {
     let requests = tokio_stream::iter((0..4).map(|_| ask("ok")));
     let reply = c.client_stream(requests).await.unwrap().into_inner();
     assert_eq!(reply.message, "4");
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(spans.named("traced.test.Echo/ClientStream").len(), 2);
+    assert_eq!(spans.wait_for("traced.test.Echo/ClientStream", 2, Duration::from_secs(10)).await.len(), 2);
 }
 
 #[tokio::test]
@@ -218,9 +216,9 @@ async fn deadline_exceeded() {
     let err = c.unary(request).await.unwrap_err();
     // tonic's client reports its own deadline as CANCELLED ("Timeout expired").
     assert!(matches!(err.code(), tonic::Code::Cancelled | tonic::Code::DeadlineExceeded), "{err:?}");
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let client_span =
-        spans.named("traced.test.Echo/Unary").into_iter().find(|s| s.span_kind == SpanKind::Client).unwrap();
+    // Both sides: the server's span ends when its slow handler does.
+    let both = spans.wait_for("traced.test.Echo/Unary", 2, Duration::from_secs(10)).await;
+    let client_span = both.into_iter().find(|s| s.span_kind == SpanKind::Client).unwrap();
     assert_eq!(client_span.attr_str("rpc.response.status_code").as_deref(), Some("DEADLINE_EXCEEDED"));
     assert!(client_span.is_error());
 }
@@ -240,7 +238,7 @@ async fn one_trace_across_client_server_traced_method_and_a_second_server() {
     assert_eq!(entry(&mut c).await, "hi");
     let root = spans.span("tonic.entry");
     let forward = spans.span("Service.forward");
-    let unary = spans.named("traced.test.Echo/Unary");
+    let unary = spans.wait_for("traced.test.Echo/Unary", 4, Duration::from_secs(10)).await;
     assert_eq!(unary.len(), 4, "client + server, twice");
     let kinds = |parent: &traced::testing::CapturedSpan, kind: SpanKind| {
         unary.iter().find(|s| s.span_kind == kind && s.is_child_of(parent)).cloned().expect("a child of that kind")
@@ -277,7 +275,8 @@ async fn current_span_and_record_reach_the_server_span_from_the_handler() {
     let reply = c.unary(EchoRequest { message: String::new(), action: "record".into(), count: 0 }).await.unwrap();
     assert_eq!(reply.into_inner().message, "true", "the handler sees a recording span");
     let server = spans
-        .named("traced.test.Echo/Unary")
+        .wait_for("traced.test.Echo/Unary", 2, Duration::from_secs(10))
+        .await
         .into_iter()
         .find(|s| s.span_kind == SpanKind::Server)
         .expect("the SERVER span");

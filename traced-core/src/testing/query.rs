@@ -103,6 +103,26 @@ impl SpanCapture {
         }
     }
 
+    /// Waits until `count` spans named `name` have ended, or `timeout`
+    /// passed, and returns those ended by then (fewer on time-out, so the
+    /// assertion that follows says what is missing). For spans that end on
+    /// another task or thread (a server's span ends with its response body):
+    /// wait for the event rather than sleep. Yields between checks, so it
+    /// works on a current-thread runtime too.
+    pub async fn wait_for(&self, name: &str, count: usize, timeout: std::time::Duration) -> Vec<CapturedSpan> {
+        let deadline = std::time::Instant::now() + timeout;
+        std::future::poll_fn(|cx| {
+            let found = self.named(name);
+            if found.len() >= count || std::time::Instant::now() >= deadline {
+                return std::task::Poll::Ready(found);
+            }
+            // Let the tasks that end the spans run, then look again.
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+        .await
+    }
+
     /// Children of `parent`, in the order they ended.
     pub fn children_of(&self, parent: &CapturedSpan) -> Vec<CapturedSpan> {
         self.spans().into_iter().filter(|s| s.is_child_of(parent)).collect()
