@@ -138,7 +138,8 @@ fn ten_megabyte_attribute_values_are_recorded_and_truncated_by_the_limit() {
     let env = traced::config::EnvConfig::from_lookup(&|name| {
         (name == "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT").then(|| "4096".to_owned())
     });
-    let (provider, _, _) = traced::builder().env(env).with_exporter(exporter.clone()).simple_export().build().unwrap();
+    let traced::Pipeline { provider, .. } =
+        traced::builder().env(env).with_exporter(exporter.clone()).simple_export().build().unwrap();
     let provider = provider.unwrap();
     {
         let _default = provider.set_default();

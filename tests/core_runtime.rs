@@ -170,7 +170,7 @@ fn every_span_limit_truncates_or_drops_and_counts() {
         link_count: 1,
         ..traced::SpanLimits::default()
     };
-    let (provider, _, _) = traced::builder()
+    let traced::Pipeline { provider, .. } = traced::builder()
         .env(traced::config::EnvConfig::default())
         .span_limits(limits)
         .with_exporter(exporter.clone())

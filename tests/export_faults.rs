@@ -26,7 +26,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn pipeline(receiver: &FaultyReceiver, export_timeout: Duration) -> traced::Provider {
-    let (provider, _, _) = traced::builder()
+    let traced::Pipeline { provider, .. } = traced::builder()
         .env(EnvConfig::default())
         .service_name("faults")
         .otlp_with(OtlpEnv {

@@ -49,7 +49,7 @@ fn produce(provider: traced::Provider) -> (String, String, String) {
 }
 
 fn build(protocol: OtlpProtocol, endpoint: String) -> traced::Provider {
-    let (provider, _, _) = traced::builder()
+    let traced::Pipeline { provider, .. } = traced::builder()
         .env(EnvConfig::default())
         .service_name("orders")
         .service_version("2.1.0")
@@ -121,7 +121,7 @@ fn exports_over_http_protobuf() {
 fn headers_and_gzip_reach_the_receiver_over_both_protocols() {
     for protocol in [OtlpProtocol::HttpProtobuf, OtlpProtocol::Grpc] {
         let receiver = if protocol == OtlpProtocol::Grpc { start_grpc() } else { start_http() };
-        let (provider, _, _) = traced::builder()
+        let traced::Pipeline { provider, .. } = traced::builder()
             .env(EnvConfig::default())
             .service_name("orders")
             .service_version("2.1.0")
@@ -155,7 +155,7 @@ fn records_are_encoded_with_limits_events_and_links() {
     use opentelemetry::{Array, StringValue, Value};
     static SITE: Callsite = Callsite::new("CartService.add", Kind::Consumer);
     let receiver = start_http();
-    let (provider, _, _) = traced::builder()
+    let traced::Pipeline { provider, .. } = traced::builder()
         .env(EnvConfig::default())
         .service_name("cart")
         .span_limits(traced::SpanLimits { attribute_value_length: Some(5), ..Default::default() })
@@ -224,7 +224,7 @@ fn redaction_applies_before_export() {
     use traced::processor::redact::{Action, Redaction};
     static SITE: Callsite = Callsite::new("UserService.get_user", Kind::Internal);
     let receiver = start_http();
-    let (provider, _, _) = traced::builder()
+    let traced::Pipeline { provider, .. } = traced::builder()
         .env(EnvConfig::default())
         .service_name("users")
         .otlp_with(OtlpEnv {
@@ -271,7 +271,7 @@ async fn simple_export_over_http_works_inside_an_async_runtime() {
     static SITE: Callsite = Callsite::new("AsyncService.handle", Kind::Server);
     // The receiver has a runtime of its own: made and dropped off this one.
     let receiver = std::thread::spawn(start_http).join().expect("receiver");
-    let (provider, _, _) = traced::builder()
+    let traced::Pipeline { provider, .. } = traced::builder()
         .env(EnvConfig::default())
         .service_name("async")
         .simple_export()

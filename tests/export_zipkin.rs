@@ -29,7 +29,7 @@ fn exports_zipkin_json() {
     );
     runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let (provider, _, _) = traced::builder()
+    let traced::Pipeline { provider, .. } = traced::builder()
         .env(EnvConfig::default())
         .service_name("checkout")
         .zipkin(Some(format!("http://{addr}/api/v2/spans")))

@@ -46,7 +46,7 @@ fn provider(vars: &[(&str, &str)], receiver: &Receiver, redaction: Option<Redact
     if let Some(redaction) = redaction {
         builder = builder.redaction(redaction);
     }
-    let (provider, _, _) = builder.build().expect("set-up");
+    let traced::Pipeline { provider, .. } = builder.build().expect("set-up");
     provider.expect("sdk enabled")
 }
 

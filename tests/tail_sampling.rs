@@ -17,7 +17,7 @@ static GLOBAL: support::heap::Measuring = support::heap::Measuring;
 /// A provider whose head sampler drops every root, with tail sampling.
 fn pipeline(tail: TailSampling) -> (traced::Provider, MemoryExporter) {
     let exporter = MemoryExporter::default();
-    let (provider, _, _) = traced::builder()
+    let traced::Pipeline { provider, .. } = traced::builder()
         .env(traced::config::EnvConfig::default())
         .sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)))
         .with_exporter(exporter.clone())

@@ -6,13 +6,13 @@ use crate::config::{build_resource, EnvConfig, ExporterKind, OtlpEnv, ResourceSe
 use crate::diagnostics;
 use crate::error::InitError;
 use crate::export::{otlp, zipkin, ConsoleExporter};
-use crate::init::ShutdownGuard;
 use crate::limits::SpanLimits;
 use crate::processor::redact::Redaction;
 use crate::processor::{BatchConfig, BatchProcessor, ExporterBox, SimpleProcessor, TailSampling};
 use crate::propagation::PropagatorKind;
 use crate::provider::Provider;
 use crate::sampler::Sampler;
+use crate::shutdown::ShutdownGuard;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::SpanExporter;
 use std::time::Duration;
@@ -29,6 +29,17 @@ enum ExporterChoice {
     Otlp(Option<OtlpEnv>),
     Zipkin(Option<String>),
     Custom(ExporterBox),
+}
+
+/// What [`TracedBuilder::build`] makes: nothing installed yet.
+#[derive(Debug)]
+pub struct Pipeline {
+    /// The provider; `None` when `OTEL_SDK_DISABLED=true`.
+    pub provider: Option<Provider>,
+    /// The propagators to install ([`crate::propagation::install_global`]).
+    pub propagators: Vec<PropagatorKind>,
+    /// How long the final export may take at shutdown.
+    pub shutdown_timeout: Duration,
 }
 
 /// Builds and installs tracing. Start with [`crate::builder`].
@@ -208,9 +219,8 @@ impl TracedBuilder {
         Ok((out, console_only))
     }
 
-    /// Builds the provider (or `None` when `OTEL_SDK_DISABLED=true`) without
-    /// installing it, and the propagators to use.
-    pub fn build(mut self) -> Result<(Option<Provider>, Vec<PropagatorKind>, Duration), InitError> {
+    /// Builds the pipeline without installing anything.
+    pub fn build(mut self) -> Result<Pipeline, InitError> {
         let env = self.take_env();
         let propagators = self
             .propagators
@@ -218,7 +228,7 @@ impl TracedBuilder {
             .or_else(|| env.propagators.clone())
             .unwrap_or_else(|| PropagatorKind::DEFAULT.to_vec());
         if env.sdk_disabled {
-            return Ok((None, propagators, self.shutdown_timeout));
+            return Ok(Pipeline { provider: None, propagators, shutdown_timeout: self.shutdown_timeout });
         }
         let resource = build_resource(&self.resource, &env.resource_attributes, env.service_name.as_deref());
         let (mut exporters, console_only) = self.exporters(&env)?;
@@ -261,7 +271,7 @@ impl TracedBuilder {
         if self.simple_export && self.tail.is_some() {
             diagnostics::warn("tail sampling needs batch export; ignored with simple_export()");
         }
-        Ok((Some(builder.build()), propagators, self.shutdown_timeout))
+        Ok(Pipeline { provider: Some(builder.build()), propagators, shutdown_timeout: self.shutdown_timeout })
     }
 
     /// Builds and installs globally: the provider for `#[traced]` and the
@@ -270,8 +280,8 @@ impl TracedBuilder {
     /// libraries are exported too), and the propagators. Flushes and shuts
     /// down when the returned guard drops.
     pub fn install(self) -> Result<ShutdownGuard, InitError> {
-        let (provider, propagators, timeout) = self.build()?;
-        crate::propagation::install_global(&propagators);
-        Ok(ShutdownGuard::install(provider, timeout))
+        let pipeline = self.build()?;
+        crate::propagation::install_global(&pipeline.propagators);
+        Ok(ShutdownGuard::install(pipeline.provider, pipeline.shutdown_timeout))
     }
 }

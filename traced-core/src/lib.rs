@@ -75,6 +75,7 @@ pub mod processor;
 pub mod propagation;
 mod provider;
 mod sampler;
+mod shutdown;
 pub mod span;
 pub mod sql;
 #[cfg(any(test, feature = "test-util"))]
@@ -83,13 +84,14 @@ pub mod testing;
 #[doc(hidden)]
 pub mod __private;
 
-pub use builder::{TracedBuilder, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use builder::{Pipeline, TracedBuilder, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use error::{ConfigError, InitError, LifecycleError};
-pub use init::{init, ShutdownGuard};
+pub use init::init;
 pub use limits::SpanLimits;
 pub use processor::{BatchConfig, ExportStats};
 pub use provider::{DefaultGuard, Provider, ProviderBuilder};
 pub use sampler::{AdaptiveSampler, RateLimiter, Sampler};
+pub use shutdown::ShutdownGuard;
 
 /// Starts configuring tracing in code.
 ///

@@ -145,7 +145,6 @@ impl ProviderBuilder {
     }
     /// Builds the provider. It is not installed anywhere yet.
     pub fn build(mut self) -> Provider {
-        crate::span::error::install_panic_hook();
         let resource = self.resource().clone();
         let inner = Box::leak(Box::new(ProviderInner {
             clock: crate::clock::Clock::new(),
@@ -256,14 +255,21 @@ impl Provider {
         Context::map_current(resolve).map(|(inner, _)| Provider { inner })
     }
 
-    /// Makes this the global provider, used by spans with no other.
+    /// Makes this the global provider, used by spans with no other. The
+    /// first install (here or [`Provider::set_default`]) also chains a panic
+    /// hook, so spans ended by unwinding record the panic's message.
     pub fn install_global(&self) {
         self.note_installed();
         GLOBAL.store(ptr::from_ref(self.inner).cast_mut(), Ordering::Release);
         ANY_INSTALLED.store(true, Ordering::Release);
     }
 
+    /// What installing (globally or as a thread's default) sets up once
+    /// per process: a panic hook that chains to the one before it and
+    /// remembers each thread's panic message, so a span ended by unwinding
+    /// records it.
     fn note_installed(&self) {
+        crate::span::error::install_panic_hook();
         if !self.inner.skips_unsampled_children() {
             ALL_SKIP_UNSAMPLED_CHILDREN.store(false, Ordering::Release);
         }

@@ -1,5 +1,7 @@
-//! Redaction before export: an exporter wrapper, so the work runs in the
-//! export thread, never on the thread that ended the span.
+//! Redaction before export. It runs in the export thread (the exporter
+//! box every exporter sits in applies it to each batch, or to each record
+//! when OTLP encodes straight from records), never on the thread that ended
+//! the span; configure it with `TracedBuilder::redaction`.
 //!
 //! Rules match attribute keys by glob (`user.email`, `*.password`,
 //! `http.request.header.authorization`) and drop the attribute, replace its
@@ -12,12 +14,10 @@
 
 use crate::glob::glob_match;
 use opentelemetry::{KeyValue, StringValue, Value};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
 use sha2::Sha256;
 use std::fmt;
-use std::time::Duration;
 
 /// What a text replacement says.
 pub const REDACTED: &str = "[REDACTED]";
@@ -424,20 +424,6 @@ fn is_card(token: &str) -> bool {
     sum % 10 == 0
 }
 
-/// Wraps an exporter so spans (and the resource) are redacted first.
-#[derive(Debug)]
-pub struct RedactingExporter<E> {
-    inner: E,
-    redaction: Redaction,
-}
-
-impl<E> RedactingExporter<E> {
-    /// `inner`, behind `redaction`.
-    pub fn new(inner: E, redaction: Redaction) -> Self {
-        RedactingExporter { inner, redaction }
-    }
-}
-
 impl Redaction {
     /// Redacts a span: its attributes, its events' attributes, its status
     /// description.
@@ -475,25 +461,6 @@ impl Redaction {
         let mut attributes: Vec<KeyValue> = resource.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect();
         self.apply(&mut attributes);
         Resource::builder_empty().with_attributes(attributes).build()
-    }
-}
-
-impl<E: SpanExporter> SpanExporter for RedactingExporter<E> {
-    async fn export(&self, mut batch: Vec<SpanData>) -> OTelSdkResult {
-        batch.iter_mut().for_each(|span| self.redaction.apply_span(span));
-        self.inner.export(batch).await
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(&self.redaction.apply_resource(resource));
     }
 }
 
