@@ -10,13 +10,25 @@
 //! UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE and
 //! DATA_LOSS.
 //!
-//! With tonic (the crates are generic over `tower` and `http`, so this crate
-//! needs neither tonic nor tower; `tests/tonic.rs` runs this set-up):
+//! With tonic (this crate is generic over `tower` and `http`, so it needs
+//! neither tonic nor tower; `tests/tonic.rs` runs this set-up with a real
+//! server and client):
 //!
-//! ```text
-//! let channel = Endpoint::from_static("http://orders:50051").connect_lazy();
-//! let client = OrdersClient::new(GrpcClientLayer::for_target("orders:50051").layer(channel));
-//! Server::builder().layer(GrpcServerLayer::new()).add_service(OrdersServer::new(service))
+//! ```no_run
+//! use tower_layer::Layer;
+//! use traced_integrations::tonic::{GrpcClientLayer, GrpcServerLayer};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // Client: wrap the channel, then hand it to a generated client
+//! // (`OrdersClient::new(channel)`).
+//! let channel = tonic::transport::Endpoint::from_static("http://orders:50051").connect_lazy();
+//! let channel = GrpcClientLayer::for_target("orders:50051").layer(channel);
+//! // Server: one layer for every service added after it
+//! // (`.add_service(OrdersServer::new(service))`).
+//! let server = tonic::transport::Server::builder().layer(GrpcServerLayer::new());
+//! # let _ = (channel, server);
+//! # Ok(())
+//! # }
 //! ```
 
 mod call;
