@@ -1,6 +1,8 @@
 //! Stage 2: the annotated item as a model: a lone function or an impl block,
 //! and for each function what the expansion needs to know about it.
 
+use crate::attr::TracedArgs;
+use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
 use syn::{
     Attribute, Block, GenericArgument, ImplItemFn, ItemFn, ItemImpl, PathArguments, ReturnType, Signature, Type,
@@ -43,6 +45,57 @@ impl Item {
             },
         }
     }
+}
+
+/// A `#[traced]` impl block as a model: the block with every method's own
+/// `#[traced(...)]` taken off (so nothing expands twice), and those
+/// arguments, read, per method.
+pub(crate) struct TracedImpl {
+    pub(crate) item: ItemImpl,
+    /// `(index in item.items, the method's own arguments)` for every method.
+    pub(crate) methods: Vec<(usize, TracedArgs)>,
+}
+
+impl TracedImpl {
+    /// Reads each method's own `#[traced(...)]`; a second one on a method
+    /// is reported here.
+    pub(crate) fn from_item(cx: &Ctxt, item: &ItemImpl) -> Self {
+        let mut item = item.clone();
+        let mut methods = Vec::new();
+        for (index, impl_item) in item.items.iter_mut().enumerate() {
+            let syn::ImplItem::Fn(method) = impl_item else { continue };
+            let mut own = TracedArgs::default();
+            let mut found = false;
+            method.attrs.retain(|attr| {
+                if !is_traced_attr(attr) {
+                    return true;
+                }
+                if found {
+                    cx.error_spanned_by(attr, "duplicate `#[traced]` on this method");
+                }
+                found = true;
+                if let syn::Meta::List(list) = &attr.meta {
+                    own = TracedArgs::from_tokens(cx, list.tokens.clone());
+                }
+                false
+            });
+            methods.push((index, own));
+        }
+        TracedImpl { item, methods }
+    }
+
+    /// The method at `index`.
+    pub(crate) fn method(&self, index: usize) -> Option<&ImplItemFn> {
+        match self.item.items.get(index) {
+            Some(syn::ImplItem::Fn(f)) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// Is this attribute `#[traced]` / `#[traced(...)]` / `#[traced::traced]`?
+pub(crate) fn is_traced_attr(attr: &Attribute) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == "traced")
 }
 
 /// The token that names an item's kind (`struct`, `enum`...), for errors.

@@ -8,7 +8,7 @@ use syn::{FnArg, Pat};
 
 /// `#[traced(...)]` on a lone function or method (`item`).
 pub(crate) fn check_lone_fn(cx: &Ctxt, args: &TracedArgs, item: &syn::ItemFn) {
-    if let Some(second) = item.attrs.iter().find(|a| crate::expand::is_traced_attr(a)) {
+    if let Some(second) = item.attrs.iter().find(|a| crate::ast::is_traced_attr(a)) {
         cx.error_spanned_by(second, "duplicate `#[traced]` on this function: one span per call is made by one");
     }
     // `#[tokio::main]`, `#[actix_web::main]`, `#[tokio::test]`...: they need

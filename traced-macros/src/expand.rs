@@ -8,7 +8,7 @@ mod sync;
 #[cfg(test)]
 mod tests;
 
-use crate::ast::{has_async_trait, Item, Shape, TracedFn};
+use crate::ast::{has_async_trait, Item, Shape, TracedFn, TracedImpl};
 use crate::attr::{Arg, SpanKind, TracedArgs};
 use crate::check;
 use crate::ctxt::Ctxt;
@@ -16,7 +16,7 @@ use crate::fallback;
 use crate::name::{span_name, Owner, SpanName};
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Attribute, ImplItem, ItemFn, ItemImpl, Meta, Path};
+use syn::{ImplItem, ItemFn, ItemImpl, Path};
 
 /// `#[traced(args)] item` → the instrumented item (or the item unchanged
 /// plus the errors).
@@ -115,11 +115,6 @@ fn expand_lone_fn(cx: &Ctxt, args: &TracedArgs, item: &ItemFn) -> TokenStream {
     generate(&plan)
 }
 
-/// Is this attribute `#[traced]` / `#[traced(...)]` / `#[traced::traced]`?
-pub(crate) fn is_traced_attr(attr: &Attribute) -> bool {
-    attr.path().segments.last().is_some_and(|s| s.ident == "traced")
-}
-
 /// Method arguments over the impl block's: the method's win where given.
 fn merge(outer: &TracedArgs, own: TracedArgs) -> TracedArgs {
     fn or<T: Clone>(own: Option<Arg<T>>, outer: &Option<Arg<T>>) -> Option<Arg<T>> {
@@ -136,38 +131,32 @@ fn merge(outer: &TracedArgs, own: TracedArgs) -> TracedArgs {
 }
 
 fn expand_impl(cx: &Ctxt, args: &TracedArgs, item: &ItemImpl) -> TokenStream {
+    // Stage 2: the model, then every check, before anything is written.
     check::check_impl_args(cx, args);
+    let model = TracedImpl::from_item(cx, item);
     let under_async_trait = has_async_trait(&item.attrs);
-    let owner = Owner::of(item);
-    let mut out = item.clone();
-    for impl_item in &mut out.items {
-        let ImplItem::Fn(method) = impl_item else { continue };
-        // The method's own `#[traced(...)]`, removed so it does not expand again.
-        let mut own = TracedArgs::default();
-        let mut found = false;
-        method.attrs.retain(|attr| {
-            if !is_traced_attr(attr) {
-                return true;
-            }
-            if found {
-                cx.error_spanned_by(attr, "duplicate `#[traced]` on this method");
-            }
-            found = true;
-            if let Meta::List(list) = &attr.meta {
-                own = TracedArgs::from_tokens(cx, list.tokens.clone());
-            }
-            false
-        });
+    let mut planned = Vec::new();
+    for (index, own) in &model.methods {
+        let Some(method) = model.method(*index) else { continue };
         if own.skip.is_some() {
-            check::check_skip_alone(cx, &own);
+            check::check_skip_alone(cx, own);
             continue;
         }
-        let merged = merge(args, own);
+        let merged = merge(args, own.clone());
+        check::check_fn(cx, &merged, &TracedFn::from_impl_fn(method, under_async_trait));
+        if merged.enabled.as_ref().is_none_or(|e| e.value) {
+            planned.push((*index, merged));
+        }
+    }
+    if cx.has_errors() {
+        return TokenStream::new();
+    }
+    // Stage 3: only writing tokens from here.
+    let owner = Owner::of(item);
+    let mut out = model.item.clone();
+    for (index, merged) in planned {
+        let Some(method) = model.method(index) else { continue };
         let f = TracedFn::from_impl_fn(method, under_async_trait);
-        check::check_fn(cx, &merged, &f);
-        if cx.has_errors() || merged.enabled.as_ref().is_some_and(|e| !e.value) {
-            continue;
-        }
         let plan = Plan {
             krate: krate(&merged),
             args: &merged,
@@ -175,8 +164,7 @@ fn expand_impl(cx: &Ctxt, args: &TracedArgs, item: &ItemImpl) -> TokenStream {
             name: span_name(&merged, &method.sig.ident, Some(&owner), method.sig.receiver().is_some()),
             self_available: true,
         };
-        let generated = generate(&plan);
-        *impl_item = ImplItem::Verbatim(generated);
+        out.items[index] = ImplItem::Verbatim(generate(&plan));
     }
     quote!(#out)
 }

@@ -1,9 +1,9 @@
 //! On error: the item as written (so the rest of the crate still
 //! type-checks and the user sees one message per mistake), plus the errors.
 
+use crate::ast::is_traced_attr;
 use crate::ast::Item;
 use crate::ctxt::Ctxt;
-use crate::expand::is_traced_attr;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ImplItem;
