@@ -1,17 +1,17 @@
-//! The standard `OTEL_*` environment variables, parsed into a model.
-//!
-//! Rules from the specification: an empty value is unset; booleans are true
-//! only for a case-insensitive `true`; enum values are case-insensitive;
-//! durations are milliseconds; a malformed value is reported (collected in
-//! [`EnvConfig::warnings`]) and ignored, never a panic.
+//! The standard `OTEL_*` environment variables, parsed into a model
+//! ([`EnvConfig`]). Each variable is read once, by the module it belongs to
+//! (`otlp`, `sampling`, `resource`; the rules of reading in `reader`); a
+//! malformed value is reported (collected in [`EnvConfig::warnings`]) and
+//! ignored, never a panic.
 
+use super::otlp::{otlp, OtlpEnv};
+use super::reader::{list, Reader};
 use crate::error::ConfigError;
 use crate::limits::SpanLimits;
 use crate::processor::BatchConfig;
 use crate::propagation::PropagatorKind;
 use crate::sampler::Sampler;
 use opentelemetry::KeyValue;
-use percent_encoding::percent_decode_str;
 use std::time::Duration;
 
 /// Where spans go, as `OTEL_TRACES_EXPORTER` names it.
@@ -23,48 +23,6 @@ pub enum ExporterKind {
     Zipkin,
     /// The readable tree on stdout (`console`, and the deprecated `logging`).
     Console,
-}
-
-/// OTLP transport (`OTEL_EXPORTER_OTLP_PROTOCOL`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OtlpProtocol {
-    /// `grpc`, port 4317.
-    Grpc,
-    /// `http/protobuf`, port 4318.
-    HttpProtobuf,
-}
-
-/// OTLP payload compression (`OTEL_EXPORTER_OTLP_COMPRESSION`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    /// `gzip`.
-    Gzip,
-    /// `none`.
-    None,
-}
-
-/// OTLP exporter settings; `None` where nothing was set.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OtlpEnv {
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (gets `/v1/traces` appended for HTTP).
-    pub endpoint: Option<String>,
-    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is).
-    pub traces_endpoint: Option<String>,
-    /// Protocol, trace-specific variable first.
-    pub protocol: Option<OtlpProtocol>,
-    /// Extra request headers (generic ones, then trace-specific ones).
-    pub headers: Vec<(String, String)>,
-    /// Per-export timeout.
-    pub timeout: Option<Duration>,
-    /// Compression.
-    pub compression: Option<Compression>,
-}
-
-impl OtlpEnv {
-    /// True when an endpoint was given (so OTLP is the default exporter).
-    pub fn has_endpoint(&self) -> bool {
-        self.endpoint.is_some() || self.traces_endpoint.is_some()
-    }
 }
 
 /// Batch settings given by `OTEL_BSP_*`; `None` where unset.
@@ -158,53 +116,6 @@ pub struct EnvConfig {
     pub warnings: Vec<ConfigError>,
 }
 
-pub(super) struct Reader<'a> {
-    lookup: &'a dyn Fn(&str) -> Option<String>,
-    warnings: Vec<ConfigError>,
-}
-
-impl Reader<'_> {
-    pub(super) fn get(&self, name: &str) -> Option<String> {
-        (self.lookup)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-    }
-
-    pub(super) fn warn(&mut self, variable: &'static str, value: &str, reason: impl Into<String>) {
-        self.warnings.push(ConfigError::InvalidValue { variable, value: value.to_owned(), reason: reason.into() });
-    }
-
-    fn bool(&mut self, name: &'static str) -> bool {
-        match self.get(name) {
-            None => false,
-            Some(v) if v.eq_ignore_ascii_case("true") => true,
-            Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => {
-                self.warn(name, &v, "expected `true` or `false`");
-                false
-            }
-        }
-    }
-
-    fn number<T: std::str::FromStr>(&mut self, name: &'static str) -> Option<T> {
-        let v = self.get(name)?;
-        match v.parse() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                self.warn(name, &v, "expected a non-negative integer");
-                None
-            }
-        }
-    }
-
-    fn millis(&mut self, name: &'static str) -> Option<Duration> {
-        self.number::<u64>(name).map(Duration::from_millis)
-    }
-
-    /// A count limit; `0` is valid (record none).
-    fn count(&mut self, name: &'static str) -> Option<u32> {
-        self.number(name)
-    }
-}
-
 impl EnvConfig {
     /// Reads the process environment.
     pub fn from_env() -> Self {
@@ -216,9 +127,9 @@ impl EnvConfig {
         let mut r = Reader { lookup, warnings: Vec::new() };
         let mut c = EnvConfig { sdk_disabled: r.bool("OTEL_SDK_DISABLED"), ..Default::default() };
         c.service_name = r.get("OTEL_SERVICE_NAME");
-        c.resource_attributes = resource_attributes(&mut r);
+        c.resource_attributes = super::resource::resource_attributes(&mut r);
         c.propagators = propagators(&mut r);
-        let root = sampler(&mut r);
+        let root = super::sampling::sampler(&mut r);
         c.sampler = super::sampling::with_rules(&mut r, root);
         c.tail_sampling = super::sampling::tail(&mut r);
         c.exporters = exporters(&mut r);
@@ -257,49 +168,6 @@ impl EnvConfig {
     }
 }
 
-/// `k=v,k2=v2` with percent-encoded keys and values. Any malformed pair or
-/// bad encoding drops the whole variable, as the specification says.
-fn resource_attributes(r: &mut Reader<'_>) -> Vec<KeyValue> {
-    const VAR: &str = "OTEL_RESOURCE_ATTRIBUTES";
-    let Some(raw) = r.get(VAR) else { return Vec::new() };
-    let mut out = Vec::new();
-    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((k, v)) = pair.split_once('=') else {
-            r.warn(VAR, &raw, format!("`{pair}` is not key=value; all resource attributes from it are ignored"));
-            return Vec::new();
-        };
-        let (k, v) = (k.trim(), v.trim());
-        match (strict_decode(k), strict_decode(v)) {
-            (Some(k), Some(v)) if !k.is_empty() => out.push(KeyValue::new(k, v)),
-            _ => {
-                r.warn(
-                    VAR,
-                    &raw,
-                    format!("`{pair}` is not valid percent-encoded UTF-8; all resource attributes from it are ignored"),
-                );
-                return Vec::new();
-            }
-        }
-    }
-    out
-}
-
-/// Percent-decodes `s`, failing on a `%` not followed by two hex digits or on
-/// invalid UTF-8 (a lenient decoder would keep `%ZZ` as text).
-fn strict_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    for (i, _) in s.match_indices('%') {
-        if !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)) {
-            return None;
-        }
-    }
-    percent_decode_str(s).decode_utf8().ok().map(|c| c.into_owned())
-}
-
-fn list(raw: &str) -> impl Iterator<Item = String> + '_ {
-    raw.split(',').map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty())
-}
-
 fn propagators(r: &mut Reader<'_>) -> Option<Vec<PropagatorKind>> {
     const VAR: &str = "OTEL_PROPAGATORS";
     let raw = r.get(VAR)?;
@@ -329,42 +197,6 @@ fn propagators(r: &mut Reader<'_>) -> Option<Vec<PropagatorKind>> {
     Some(out)
 }
 
-fn sampler(r: &mut Reader<'_>) -> Option<Sampler> {
-    const VAR: &str = "OTEL_TRACES_SAMPLER";
-    const ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
-    let raw = r.get(VAR)?;
-    let ratio = |r: &mut Reader<'_>| match r.get(ARG) {
-        None => 1.0,
-        Some(v) => match v.parse::<f64>() {
-            Ok(p) if (0.0..=1.0).contains(&p) => p,
-            _ => {
-                r.warn(ARG, &v, "expected a ratio between 0 and 1; using 1.0");
-                1.0
-            }
-        },
-    };
-    let parent_based = |s: Sampler| Sampler::ParentBased(Box::new(s));
-    Some(match raw.to_ascii_lowercase().as_str() {
-        "always_on" => Sampler::AlwaysOn,
-        "always_off" => Sampler::AlwaysOff,
-        "traceidratio" => Sampler::TraceIdRatio(ratio(r)),
-        "parentbased_always_on" => parent_based(Sampler::AlwaysOn),
-        "parentbased_always_off" => parent_based(Sampler::AlwaysOff),
-        "parentbased_traceidratio" => parent_based(Sampler::TraceIdRatio(ratio(r))),
-        "traced_ratelimited" | "parentbased_traced_ratelimited" | "traced_adaptive" | "parentbased_traced_adaptive" => {
-            return super::sampling::traffic_sampler(r, &raw.to_ascii_lowercase());
-        }
-        "jaeger_remote" | "parentbased_jaeger_remote" | "xray" => {
-            r.warn(VAR, &raw, "this sampler is not supported by traced; using parentbased_always_on");
-            return None;
-        }
-        _ => {
-            r.warn(VAR, &raw, "unknown sampler; using parentbased_always_on");
-            return None;
-        }
-    })
-}
-
 fn exporters(r: &mut Reader<'_>) -> Option<Vec<ExporterKind>> {
     const VAR: &str = "OTEL_TRACES_EXPORTER";
     let raw = r.get(VAR)?;
@@ -391,92 +223,10 @@ fn exporters(r: &mut Reader<'_>) -> Option<Vec<ExporterKind>> {
     Some(out)
 }
 
-fn otlp(r: &mut Reader<'_>) -> OtlpEnv {
-    let mut o = OtlpEnv {
-        endpoint: r.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
-        traces_endpoint: r.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
-        ..Default::default()
-    };
-    o.protocol = first_valid(
-        r,
-        ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"],
-        "expected `grpc` or `http/protobuf`",
-        |r, var, v| match v {
-            "grpc" => Some(OtlpProtocol::Grpc),
-            "http/protobuf" => Some(OtlpProtocol::HttpProtobuf),
-            "http/json" => {
-                r.warn(var, v, "http/json is not supported; using http/protobuf");
-                Some(OtlpProtocol::HttpProtobuf)
-            }
-            _ => None,
-        },
-    );
-    for var in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
-        let Some(v) = r.get(var) else { continue };
-        match parse_headers(&v) {
-            Some(h) => {
-                for (k, val) in h {
-                    o.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&k));
-                    o.headers.push((k, val));
-                }
-            }
-            None => r.warn(
-                var,
-                "<hidden>",
-                "expected key=value pairs separated by commas (values are not shown: they may hold credentials)",
-            ),
-        }
-    }
-    o.timeout = r.millis("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT").or_else(|| r.millis("OTEL_EXPORTER_OTLP_TIMEOUT"));
-    o.compression = first_valid(
-        r,
-        ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"],
-        "expected `gzip` or `none`",
-        |_, _, v| match v {
-            "gzip" => Some(Compression::Gzip),
-            "none" => Some(Compression::None),
-            _ => None,
-        },
-    );
-    o
-}
-
-/// The first of `vars` (signal-specific first) holding a value `parse`
-/// accepts (case-insensitively); invalid values are reported and skipped.
-fn first_valid<T>(
-    r: &mut Reader<'_>,
-    vars: [&'static str; 2],
-    expected: &str,
-    parse: impl Fn(&mut Reader<'_>, &'static str, &str) -> Option<T>,
-) -> Option<T> {
-    for var in vars {
-        let Some(raw) = r.get(var) else { continue };
-        match parse(r, var, raw.to_ascii_lowercase().as_str()) {
-            Some(v) => return Some(v),
-            None => r.warn(var, &raw, expected),
-        }
-    }
-    None
-}
-
-/// `k=v,k2=v2` in W3C Baggage form, values percent-decoded.
-fn parse_headers(raw: &str) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=')?;
-        let k = k.trim();
-        if k.is_empty() {
-            return None;
-        }
-        let v = percent_decode_str(v.trim()).decode_utf8().ok()?;
-        out.push((k.to_owned(), v.into_owned()));
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Compression, OtlpProtocol};
     use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> EnvConfig {

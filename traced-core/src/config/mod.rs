@@ -1,8 +1,11 @@
 //! Configuration: the environment model and the resource.
 
 mod env;
+mod otlp;
+mod reader;
 mod resource;
 mod sampling;
 
-pub use env::{BatchEnv, Compression, EnvConfig, ExporterKind, LimitsEnv, OtlpEnv, OtlpProtocol};
+pub use env::{BatchEnv, EnvConfig, ExporterKind, LimitsEnv};
+pub use otlp::{Compression, OtlpEnv, OtlpProtocol};
 pub use resource::{build_resource, unknown_service_name, ResourceSettings};

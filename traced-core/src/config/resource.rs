@@ -1,11 +1,13 @@
 //! The resource every exported span carries: who produced it.
 
+use super::reader::Reader;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::Resource;
 use opentelemetry_semantic_conventions::resource::{
     DEPLOYMENT_ENVIRONMENT_NAME, SERVICE_NAME, SERVICE_VERSION, TELEMETRY_DISTRO_NAME, TELEMETRY_DISTRO_VERSION,
 };
+use percent_encoding::percent_decode_str;
 
 /// Resource settings given in code; `None` where not set.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +72,45 @@ pub fn build_resource(
         set(&mut attrs, KeyValue::new(SERVICE_NAME, unknown_service_name()));
     }
     Resource::builder_empty().with_detector(Box::new(TelemetryResourceDetector)).with_attributes(attrs).build()
+}
+
+/// `k=v,k2=v2` with percent-encoded keys and values. Any malformed pair or
+/// bad encoding drops the whole variable, as the specification says.
+pub(super) fn resource_attributes(r: &mut Reader<'_>) -> Vec<KeyValue> {
+    const VAR: &str = "OTEL_RESOURCE_ATTRIBUTES";
+    let Some(raw) = r.get(VAR) else { return Vec::new() };
+    let mut out = Vec::new();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((k, v)) = pair.split_once('=') else {
+            r.warn(VAR, &raw, format!("`{pair}` is not key=value; all resource attributes from it are ignored"));
+            return Vec::new();
+        };
+        let (k, v) = (k.trim(), v.trim());
+        match (strict_decode(k), strict_decode(v)) {
+            (Some(k), Some(v)) if !k.is_empty() => out.push(KeyValue::new(k, v)),
+            _ => {
+                r.warn(
+                    VAR,
+                    &raw,
+                    format!("`{pair}` is not valid percent-encoded UTF-8; all resource attributes from it are ignored"),
+                );
+                return Vec::new();
+            }
+        }
+    }
+    out
+}
+
+/// Percent-decodes `s`, failing on a `%` not followed by two hex digits or on
+/// invalid UTF-8 (a lenient decoder would keep `%ZZ` as text).
+fn strict_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    for (i, _) in s.match_indices('%') {
+        if !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)) {
+            return None;
+        }
+    }
+    percent_decode_str(s).decode_utf8().ok().map(|c| c.into_owned())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! - `TRACED_TAIL_SAMPLING=on` or
 //!   `ratio=0.1,latency_ms=500,max_traces=10000,max_spans=1000,max_wait_ms=30000`.
 
-use super::env::Reader;
+use super::reader::Reader;
 use crate::processor::TailSampling;
 use crate::sampler::{AdaptiveSampler, RateLimiter, Sampler};
 use std::sync::Arc;
@@ -25,6 +25,44 @@ const TAIL: &str = "TRACED_TAIL_SAMPLING";
 
 /// Smallest ratio the adaptive sampler goes down to from the environment.
 const ADAPTIVE_MIN_RATIO: f64 = 0.001;
+
+/// `OTEL_TRACES_SAMPLER`, with `OTEL_TRACES_SAMPLER_ARG` read once, in the
+/// form the chosen sampler takes.
+pub(super) fn sampler(r: &mut Reader<'_>) -> Option<Sampler> {
+    const VAR: &str = "OTEL_TRACES_SAMPLER";
+    const ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
+    let raw = r.get(VAR)?;
+    let ratio = |r: &mut Reader<'_>| match r.get(ARG) {
+        None => 1.0,
+        Some(v) => match v.parse::<f64>() {
+            Ok(p) if (0.0..=1.0).contains(&p) => p,
+            _ => {
+                r.warn(ARG, &v, "expected a ratio between 0 and 1; using 1.0");
+                1.0
+            }
+        },
+    };
+    let parent_based = |s: Sampler| Sampler::ParentBased(Box::new(s));
+    Some(match raw.to_ascii_lowercase().as_str() {
+        "always_on" => Sampler::AlwaysOn,
+        "always_off" => Sampler::AlwaysOff,
+        "traceidratio" => Sampler::TraceIdRatio(ratio(r)),
+        "parentbased_always_on" => parent_based(Sampler::AlwaysOn),
+        "parentbased_always_off" => parent_based(Sampler::AlwaysOff),
+        "parentbased_traceidratio" => parent_based(Sampler::TraceIdRatio(ratio(r))),
+        "traced_ratelimited" | "parentbased_traced_ratelimited" | "traced_adaptive" | "parentbased_traced_adaptive" => {
+            return traffic_sampler(r, &raw.to_ascii_lowercase());
+        }
+        "jaeger_remote" | "parentbased_jaeger_remote" | "xray" => {
+            r.warn(VAR, &raw, "this sampler is not supported by traced; using parentbased_always_on");
+            return None;
+        }
+        _ => {
+            r.warn(VAR, &raw, "unknown sampler; using parentbased_always_on");
+            return None;
+        }
+    })
+}
 
 /// `traced_ratelimited` and `traced_adaptive`, plain or parent-based.
 pub(super) fn traffic_sampler(r: &mut Reader<'_>, name: &str) -> Option<Sampler> {
