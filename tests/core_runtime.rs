@@ -8,8 +8,8 @@ use opentelemetry::{Context, KeyValue, Value};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::collections::HashMap;
 use std::time::Duration;
-use traced::__private::{ActiveSpan, Callsite, Instrumented, Kind, SpanGuard};
 use traced::propagation::{composite, PropagatorKind};
+use traced::span::{ActiveSpan, Callsite, Instrumented, Kind, SpanGuard};
 use traced::testing::{capture, capture_with, MemoryExporter};
 use traced::Sampler;
 

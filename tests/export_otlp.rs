@@ -10,8 +10,8 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind as ProtoKind;
 use std::time::Duration;
 use support::otlp_receiver::{start_grpc, start_http, ReceivedSpan};
-use traced::__private::{ActiveSpan, Callsite, Kind, SpanGuard};
 use traced::config::{EnvConfig, OtlpEnv, OtlpProtocol};
+use traced::span::{ActiveSpan, Callsite, Kind, SpanGuard};
 
 static ROOT: Callsite = Callsite::new("OrderService.place_order", Kind::Server);
 static CHILD: Callsite = Callsite::new("OrderService.charge", Kind::Internal);

@@ -4,8 +4,8 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use traced::__private::{ActiveSpan, Callsite, Kind, SpanGuard};
 use traced::config::EnvConfig;
+use traced::span::{ActiveSpan, Callsite, Kind, SpanGuard};
 
 static SITE: Callsite = Callsite::new("Checkout.pay", Kind::Server);
 

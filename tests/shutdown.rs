@@ -4,8 +4,8 @@
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use traced::__private::{ActiveSpan, Callsite, Kind, SpanGuard};
 use traced::config::{EnvConfig, OtlpEnv, OtlpProtocol};
+use traced::span::{ActiveSpan, Callsite, Kind, SpanGuard};
 use traced::testing::MemoryExporter;
 use traced::BatchConfig;
 

@@ -12,7 +12,7 @@ use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use traced_core::__private::{ActiveSpan, Callsite, Kind, SpanGuard};
+use traced_core::span::{ActiveSpan, Callsite, Kind, SpanGuard};
 
 #[derive(Debug, Clone, Default)]
 struct Counting(Arc<AtomicU64>);
