@@ -9,7 +9,7 @@ use opentelemetry_sdk::Resource;
 use std::fmt;
 use std::time::Duration;
 
-trait DynExporter: Send + Sync + fmt::Debug {
+pub(crate) trait DynExporter: Send + Sync + fmt::Debug {
     fn export(&self, batch: Vec<SpanData>) -> BoxFuture<'_, OTelSdkResult>;
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult;
     fn force_flush(&self) -> OTelSdkResult;
@@ -31,6 +31,18 @@ impl<T: SpanExporter + 'static> DynExporter for T {
     }
 }
 
+/// An exporter that also takes spans as `traced` records them, encoding them
+/// in place: the batch processor's fast path (no `SpanData`, no copy), and
+/// its batch vector reused because the spans are only borrowed. Owned here,
+/// so the dependency runs one way: exporters (OTLP today; Zipkin, a file)
+/// implement it, and nothing in `processor` names an exporter.
+pub(crate) trait RecordExporter: DynExporter + AsDyn + 'static {
+    /// Exports spans as recorded.
+    fn export_records<'a>(&'a self, records: &'a [Buffered]) -> BoxFuture<'a, OTelSdkResult>;
+    /// Exports converted spans, borrowed.
+    fn export_data<'a>(&'a self, batch: &'a [SpanData]) -> BoxFuture<'a, OTelSdkResult>;
+}
+
 /// A boxed span exporter: OTLP, Zipkin, the console exporter, an in-memory
 /// exporter, or your own [`SpanExporter`].
 #[derive(Debug)]
@@ -44,22 +56,36 @@ pub struct ExporterBox {
     runtime: Option<tokio::runtime::Runtime>,
 }
 
-/// Any exporter behind the object-safe trait, or ours for OTLP, which
-/// encodes from a borrowed batch (so the batch processor reuses its vector).
+/// Any exporter behind the object-safe trait, or one that takes records.
 #[derive(Debug)]
 enum Inner {
     Dyn(Box<dyn DynExporter>),
-    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
-    Otlp(Box<crate::export::otlp::OtlpExporter>),
+    #[cfg_attr(not(any(feature = "otlp-http", feature = "otlp-grpc")), allow(dead_code))]
+    Records(Box<dyn RecordExporter>),
 }
 
 impl Inner {
     fn dyn_ref(&self) -> &dyn DynExporter {
         match self {
             Inner::Dyn(e) => &**e,
-            #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
-            Inner::Otlp(e) => &**e,
+            Inner::Records(e) => e.as_dyn(),
         }
+    }
+}
+
+/// `&dyn RecordExporter` as `&dyn DynExporter` (no trait upcasting before
+/// Rust 1.86).
+pub(crate) trait AsDyn {
+    fn as_dyn(&self) -> &dyn DynExporter;
+    fn as_dyn_mut(&mut self) -> &mut dyn DynExporter;
+}
+
+impl<T: DynExporter + 'static> AsDyn for T {
+    fn as_dyn(&self) -> &dyn DynExporter {
+        self
+    }
+    fn as_dyn_mut(&mut self) -> &mut dyn DynExporter {
+        self
     }
 }
 
@@ -90,19 +116,18 @@ impl ExporterBox {
         }
     }
 
-    /// Wraps our OTLP exporter for HTTP.
-    #[cfg(feature = "otlp-http")]
-    pub(crate) fn otlp(exporter: crate::export::otlp::OtlpExporter) -> Self {
-        Self::from_inner(Inner::Otlp(Box::new(exporter)))
+    /// Wraps an exporter that takes records.
+    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+    #[cfg_attr(not(feature = "otlp-http"), allow(dead_code))]
+    pub(crate) fn records<E: RecordExporter>(exporter: E) -> Self {
+        Self::from_inner(Inner::Records(Box::new(exporter)))
     }
 
-    /// Wraps our OTLP exporter for gRPC, built inside `runtime` and driven by it.
+    /// Wraps an exporter that takes records, built inside `runtime` and
+    /// driven by it.
     #[cfg(feature = "otlp-grpc")]
-    pub(crate) fn otlp_with_runtime(
-        exporter: crate::export::otlp::OtlpExporter,
-        runtime: tokio::runtime::Runtime,
-    ) -> Self {
-        ExporterBox { inner: Inner::Otlp(Box::new(exporter)), redaction: None, runtime: Some(runtime) }
+    pub(crate) fn records_with_runtime<E: RecordExporter>(exporter: E, runtime: tokio::runtime::Runtime) -> Self {
+        ExporterBox { inner: Inner::Records(Box::new(exporter)), redaction: None, runtime: Some(runtime) }
     }
 
     /// Exports one batch, blocking the calling (export) thread until the
@@ -114,8 +139,7 @@ impl ExporterBox {
         }
         let export = match &self.inner {
             Inner::Dyn(e) => e.export(std::mem::take(batch)),
-            #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
-            Inner::Otlp(e) => Box::pin(e.export_slice(batch)),
+            Inner::Records(e) => e.export_data(batch),
         };
         self.block_on(export, timeout)
     }
@@ -136,24 +160,20 @@ impl ExporterBox {
         futures_executor::block_on(export)
     }
 
-    /// Exports spans as recorded, encoding them in place, when this is our
-    /// OTLP exporter (`None`, the records untouched: it is not; convert them
-    /// and call [`Self::export_blocking`]).
+    /// Exports spans as recorded, encoding them in place, when this exporter
+    /// takes records (`None`, the records untouched: it does not; convert
+    /// them and call [`Self::export_blocking`]).
     pub(crate) fn export_records(&self, records: &mut [Buffered], timeout: Duration) -> Option<OTelSdkResult> {
-        #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
-        if let Inner::Otlp(e) = &self.inner {
-            if let Some(r) = &self.redaction {
-                for span in records.iter_mut() {
-                    match span {
-                        Buffered::Traced(record) => r.apply_record(record),
-                        Buffered::Sdk(data) => r.apply_span(data),
-                    }
+        let Inner::Records(e) = &self.inner else { return None };
+        if let Some(r) = &self.redaction {
+            for span in records.iter_mut() {
+                match span {
+                    Buffered::Traced(record) => r.apply_record(record),
+                    Buffered::Sdk(data) => r.apply_span(data),
                 }
             }
-            return Some(self.block_on(Box::pin(e.export_slice(records)), timeout));
         }
-        let _ = (records, timeout);
-        None
+        Some(self.block_on(e.export_records(records), timeout))
     }
 
     pub(crate) fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
@@ -173,8 +193,7 @@ impl ExporterBox {
         };
         match &mut self.inner {
             Inner::Dyn(e) => e.set_resource(resource),
-            #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
-            Inner::Otlp(e) => SpanExporter::set_resource(&mut **e, resource),
+            Inner::Records(e) => e.as_dyn_mut().set_resource(resource),
         }
     }
 

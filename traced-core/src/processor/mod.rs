@@ -14,6 +14,8 @@ mod tail;
 
 pub use batch::{BatchConfig, BatchProcessor};
 pub use exporter::ExporterBox;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+pub(crate) use exporter::RecordExporter;
 pub use simple::SimpleProcessor;
 pub use tail::{TailSampling, TailStats};
 

@@ -441,7 +441,6 @@ impl Redaction {
 
     /// The same for a span as `traced` records it, before it is encoded
     /// straight from the record.
-    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
     pub(crate) fn apply_record(&self, record: &mut crate::span::SpanRecord) {
         self.apply_list(&mut record.attributes);
         if let Some((events, status)) = record.events_and_status_mut() {

@@ -88,7 +88,6 @@ pub use current::{current_span, CurrentSpan};
 pub use error::EXCEPTION_SOURCE_CHAIN;
 pub use guard::SpanGuard;
 pub use instrumented::{Instrumented, CANCELLED};
-#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
 pub(crate) use record::SpanRecord;
 pub(crate) use record::{AnchorCache, Buffered};
 pub use record::{Attributes, FinishedSpan};

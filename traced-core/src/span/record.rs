@@ -125,7 +125,6 @@ impl SpanRecord {
     }
 
     /// Events and status, for redaction in place (`None`: the span has none).
-    #[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
     pub(crate) fn events_and_status_mut(&mut self) -> Option<(&mut SpanEvents, &mut Status)> {
         self.extras.as_mut().map(|e| (&mut e.events, &mut e.status))
     }

@@ -6,6 +6,7 @@ use super::retry::{Backoff, Step};
 use super::wire::Writer;
 #[cfg(feature = "otlp-grpc")]
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
@@ -160,6 +161,15 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(data);
     encoder.finish().unwrap_or_default()
+}
+
+impl crate::processor::RecordExporter for OtlpExporter {
+    fn export_records<'a>(&'a self, records: &'a [crate::span::Buffered]) -> BoxFuture<'a, OTelSdkResult> {
+        Box::pin(self.export_slice(records))
+    }
+    fn export_data<'a>(&'a self, batch: &'a [SpanData]) -> BoxFuture<'a, OTelSdkResult> {
+        Box::pin(self.export_slice(batch))
+    }
 }
 
 impl SpanExporter for OtlpExporter {

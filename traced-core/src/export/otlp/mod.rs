@@ -78,7 +78,7 @@ pub fn build(env: &OtlpEnv) -> Result<ExporterBox, InitError> {
 fn build_http(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> Result<ExporterBox, InitError> {
     let transport = http::HttpTransport::new(endpoint, &env.headers, gzip)
         .map_err(|reason| InitError::Exporter { exporter: "otlp http", reason })?;
-    Ok(ExporterBox::otlp(OtlpExporter::new(exporter::Transport::Http(transport), timeout)))
+    Ok(ExporterBox::records(OtlpExporter::new(exporter::Transport::Http(transport), timeout)))
 }
 
 #[cfg(not(feature = "otlp-http"))]
@@ -117,7 +117,7 @@ fn build_grpc(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> R
         }
     };
     let exporter = OtlpExporter::new(exporter::Transport::Grpc(transport), timeout);
-    Ok(ExporterBox::otlp_with_runtime(exporter, runtime))
+    Ok(ExporterBox::records_with_runtime(exporter, runtime))
 }
 
 #[cfg(not(feature = "otlp-grpc"))]
