@@ -49,6 +49,17 @@ async fn record_in_handler() -> String {
     format!("{recording}")
 }
 
+/// A streamed body whose chunks are made by work that asks which span is
+/// current: each chunk is the span id it saw.
+async fn stream_context() -> axum::body::Body {
+    use futures_util::StreamExt;
+    let chunks = futures_util::stream::iter(0..2).then(|_| async {
+        tokio::task::yield_now().await;
+        Ok::<_, std::io::Error>(format!("{}\n", traced::current_span().span_context().span_id()))
+    });
+    axum::body::Body::from_stream(chunks)
+}
+
 async fn stream() -> axum::body::Body {
     use futures_util::StreamExt;
     let chunks = futures_util::stream::iter(0..3).then(|i| async move {
@@ -67,6 +78,7 @@ async fn serve(layer: TracedLayer) -> App {
         .route("/leaf", get(leaf))
         .route("/stream", get(stream))
         .route("/record", get(record_in_handler))
+        .route("/stream-context", get(stream_context))
         .route(
             "/status/{code}",
             get(|Path(code): Path<u16>| async move { axum::http::StatusCode::from_u16(code).unwrap() }),
@@ -184,4 +196,16 @@ async fn current_span_and_record_reach_the_server_span_from_the_handler() {
     let server = spans.wait_for("GET /record", 1, Duration::from_secs(10)).await.remove(0);
     assert_eq!(server.attr("handler.attribute"), Some(&Value::from("set")));
     assert_eq!(server.attr("handler.recording"), Some(&Value::Bool(true)), "set after an await, in a later poll");
+}
+
+#[tokio::test]
+async fn a_streamed_body_is_made_inside_the_server_span() {
+    propagators();
+    let spans = capture();
+    let app = serve(TracedLayer::new()).await;
+    let body = reqwest::Client::new().get(format!("http://{}/stream-context", app.addr)).send().await.unwrap();
+    let seen = body.text().await.unwrap();
+    let server = spans.wait_for("GET /stream-context", 1, Duration::from_secs(10)).await.remove(0);
+    let expected = format!("{}\n", server.span_id());
+    assert_eq!(seen, expected.repeat(2), "each chunk was made with the SERVER span current");
 }

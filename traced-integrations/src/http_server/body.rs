@@ -1,5 +1,7 @@
 //! The response body: the span ends when the last frame has been sent (or
 //! the body fails, or is dropped), so streamed responses are covered whole.
+//! Frames are polled with the span entered, so work a streamed body does
+//! (a query per chunk) is the request's child.
 
 use http_body::{Body, Frame, SizeHint};
 use opentelemetry::trace::Status;
@@ -30,7 +32,10 @@ impl<B: Body> Body for TracedBody<B> {
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
         let this = self.project();
-        let polled = this.inner.poll_frame(cx);
+        let polled = {
+            let _scope = this.span.enter();
+            this.inner.poll_frame(cx)
+        };
         match &polled {
             Poll::Ready(None) => this.span.end(),
             Poll::Ready(Some(Err(_))) => {

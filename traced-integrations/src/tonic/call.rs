@@ -153,7 +153,11 @@ impl<B: Body> Body for GrpcBody<B> {
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
         let this = self.project();
-        let polled = this.inner.poll_frame(cx);
+        // A streamed response is made as it is polled: inside the span.
+        let polled = {
+            let _scope = this.span.as_mut().map(ActiveSpan::enter);
+            this.inner.poll_frame(cx)
+        };
         if let Some(span) = this.span.as_mut() {
             match &polled {
                 Poll::Ready(Some(Ok(frame))) => {
