@@ -28,6 +28,15 @@ fn many_attributes(n: u32) {
 }
 
 #[traced]
+fn many_statuses(n: u32) {
+    for i in 0..n {
+        let status =
+            if i == n / 2 { opentelemetry::trace::Status::Ok } else { opentelemetry::trace::Status::error("x") };
+        traced::current_span().set_status(status);
+    }
+}
+
+#[traced]
 async fn count_rows_across_polls(rows: u32) {
     for i in 1..=rows {
         traced::record!(rows.processed = i);
@@ -73,4 +82,11 @@ fn attributes_past_the_limit_are_counted_as_dropped() {
     let limit = spans.provider().span_limits().attribute_count;
     assert_eq!(span.attributes.len(), limit as usize);
     assert_eq!(span.dropped_attributes_count, 300 - limit);
+}
+
+#[test]
+fn many_statuses_keep_the_rule_ok_is_final() {
+    let spans = capture();
+    many_statuses(10_000);
+    assert_eq!(spans.span("current_span.many_statuses").status, opentelemetry::trace::Status::Ok);
 }

@@ -122,7 +122,19 @@ fn queue(span: &Running, op: Op) {
             }
             Op::Event(..) => (events >= span.limits.event_count).then_some((0, 1, 0)),
             Op::Link(..) => (links >= span.limits.link_count).then_some((0, 0, 1)),
-            _ => None,
+            // The span keeps the highest status it is given (Ok over Error
+            // over Unset), so one queued status, the highest, says the same.
+            Op::Status(status) => {
+                let queued = p.iter_mut().find(|(id, q)| *id == span.id && matches!(q, Op::Status(_)));
+                if let Some((_, Op::Status(queued))) = queued {
+                    if *status > *queued {
+                        *queued = status.clone();
+                    }
+                    return;
+                }
+                None
+            }
+            Op::Dropped { .. } => None,
         };
         let Some((a, e, l)) = over else {
             p.push((span.id, op));
