@@ -209,3 +209,35 @@ async fn a_streamed_body_is_made_inside_the_server_span() {
     let expected = format!("{}\n", server.span_id());
     assert_eq!(seen, expected.repeat(2), "each chunk was made with the SERVER span current");
 }
+
+#[tokio::test]
+async fn extension_points_name_add_attributes_and_classify() {
+    propagators();
+    let spans = capture();
+    let layer = TracedLayer::new()
+        .name(|req| req.route.map(|route| format!("handle {} {route}", req.method)))
+        .on_request(|req, attributes| {
+            if let Some(tenant) = req.headers.get("x-tenant").and_then(|v| v.to_str().ok()) {
+                attributes.push(KeyValue::new("tenant", tenant.to_owned()));
+            }
+        })
+        .on_response(|res, span| {
+            span.set_attribute(KeyValue::new("response.status_class", i64::from(res.status.as_u16() / 100)))
+        })
+        .classify(|status| status.is_server_error() || status.as_u16() == 429);
+    let app = serve(layer).await;
+    let client = reqwest::Client::new();
+    for code in [429, 404] {
+        let response =
+            client.get(format!("http://{}/status/{code}", app.addr)).header("x-tenant", "acme").send().await.unwrap();
+        assert_eq!(response.status().as_u16(), code);
+    }
+    let all = spans.wait_for("handle GET /status/{code}", 2, Duration::from_secs(10)).await;
+    assert_eq!(all.len(), 2, "named by the layer's function: {:?}", spans.names());
+    let (too_many, not_found) = (&all[0], &all[1]);
+    assert_eq!(too_many.attr_str("tenant").as_deref(), Some("acme"));
+    assert_eq!(too_many.attr("response.status_class"), Some(&Value::I64(4)));
+    assert!(too_many.is_error(), "429 classified as an error");
+    assert_eq!(too_many.attr_str("error.type").as_deref(), Some("429"));
+    assert!(!not_found.is_error(), "404 is not");
+}

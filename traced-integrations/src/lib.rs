@@ -14,11 +14,11 @@
 //! - `lapin`: [`lapin::TracedPublish`] and [`lapin::process_delivery`], AMQP
 //!   messages carrying the context in their headers.
 
-#[cfg(any(feature = "reqwest", feature = "http-server", feature = "tonic"))]
+#[cfg(any(feature = "reqwest", feature = "http-server-core", feature = "tonic"))]
 pub mod carrier;
-#[cfg(any(feature = "reqwest", feature = "http-server"))]
+#[cfg(any(feature = "reqwest", feature = "http-server-core"))]
 pub mod http;
-#[cfg(feature = "http-server")]
+#[cfg(feature = "http-server-core")]
 pub mod http_server;
 #[cfg(feature = "lapin")]
 pub mod lapin;
@@ -33,7 +33,7 @@ pub mod tonic;
 
 /// Polls `inner` with `span`'s context current, handing the span out once
 /// `inner` is ready: how the server layers run a handler inside its span.
-#[cfg(any(feature = "http-server", feature = "tonic"))]
+#[cfg(any(feature = "http-server-core", feature = "tonic"))]
 pub(crate) fn poll_in_span<F: std::future::Future>(
     span: &mut Option<traced_core::span::ActiveSpan>,
     inner: std::pin::Pin<&mut F>,

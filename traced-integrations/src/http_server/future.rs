@@ -2,6 +2,7 @@
 //! the status, adds the response headers, and hands the span to the body.
 
 use super::body::TracedBody;
+use super::layer::{ResponseView, TracedLayer};
 use super::REQUEST_ID_HEADER;
 use http::header::{HeaderName, HeaderValue};
 use http::Response;
@@ -20,13 +21,13 @@ pin_project_lite::pin_project! {
         inner: F,
         span: Option<ActiveSpan>,
         request_id: Option<String>,
-        server_timing: bool,
+        config: TracedLayer,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, span: ActiveSpan, request_id: Option<String>, server_timing: bool) -> Self {
-        ResponseFuture { inner, span: Some(span), request_id, server_timing }
+    pub(crate) fn new(inner: F, span: ActiveSpan, request_id: Option<String>, config: TracedLayer) -> Self {
+        ResponseFuture { inner, span: Some(span), request_id, config }
     }
 }
 
@@ -46,8 +47,8 @@ where
             Ok(mut response) => {
                 let status = response.status();
                 span.set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16())));
-                // A 4xx is the caller's mistake, not the server's.
-                if status.is_server_error() {
+                // By default a 4xx is the caller's mistake, not the server's.
+                if this.config.is_error(status) {
                     span.set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
                     span.set_status(Status::error(""));
                 }
@@ -56,7 +57,7 @@ where
                     headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
                 }
                 let sc = span.span_context();
-                if *this.server_timing && sc.is_valid() {
+                if this.config.server_timing && sc.is_valid() {
                     let value = format!(
                         "trace;desc=00-{}-{}-{:02x}",
                         sc.trace_id(),
@@ -66,6 +67,9 @@ where
                     if let Ok(value) = HeaderValue::from_str(&value) {
                         headers.append(HeaderName::from_static("server-timing"), value);
                     }
+                }
+                if let Some(on_response) = &this.config.on_response {
+                    on_response(&ResponseView { status, headers: response.headers() }, &mut span);
                 }
                 Poll::Ready(Ok(response.map(|body| TracedBody::new(body, span))))
             }

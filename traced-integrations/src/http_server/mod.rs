@@ -13,6 +13,32 @@
 //!     // `Router::layer` wraps each route, so the route template is known.
 //!     .layer(TracedLayer::new());
 //! ```
+//!
+//! Extension points, as tower-http users expect: [`TracedLayer::name`]
+//! names the span, [`TracedLayer::on_request`] and
+//! [`TracedLayer::on_response`] add attributes, and
+//! [`TracedLayer::classify`] decides which statuses are errors. With the
+//! `http-server-core` feature instead of `http-server`, the layer works
+//! without axum (hyper alone); the route template then comes only from
+//! [`TracedLayer::name`].
+//!
+//! ```no_run
+//! use opentelemetry::KeyValue;
+//! use traced_integrations::http_server::TracedLayer;
+//! let layer = TracedLayer::new()
+//!     .name(|req| req.route.map(|route| format!("{} {route}", req.method)))
+//!     .on_request(|req, attributes| {
+//!         if let Some(tenant) = req.headers.get("x-tenant").and_then(|v| v.to_str().ok()) {
+//!             attributes.push(KeyValue::new("tenant", tenant.to_owned()));
+//!         }
+//!     })
+//!     .on_response(|res, span| {
+//!         let cached = res.headers.contains_key("x-cache-hit");
+//!         span.set_attribute(KeyValue::new("cache.hit", cached));
+//!     })
+//!     // 429 is ours to fix too.
+//!     .classify(|status| status.is_server_error() || status.as_u16() == 429);
+//! ```
 
 mod body;
 mod future;
@@ -21,7 +47,7 @@ mod service;
 
 pub use body::TracedBody;
 pub use future::ResponseFuture;
-pub use layer::TracedLayer;
+pub use layer::{RequestView, ResponseView, TracedLayer};
 pub use service::Traced;
 
 /// Request header carrying the request id, echoed on the response.

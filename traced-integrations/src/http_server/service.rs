@@ -2,7 +2,7 @@
 //! service with the span current.
 
 use super::future::ResponseFuture;
-use super::layer::TracedLayer;
+use super::layer::{RequestView, TracedLayer};
 use super::{REQUEST_ID, REQUEST_ID_HEADER};
 use crate::carrier::HeaderExtractor;
 use crate::http::{method, protocol_version};
@@ -46,7 +46,21 @@ fn client_address<B>(req: &Request<B>) -> Option<String> {
     if let Some(forwarded_for) = header(req.headers(), "x-forwarded-for") {
         return forwarded_for.split(',').next().map(|c| c.trim().to_owned());
     }
-    req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+    #[cfg(feature = "http-server")]
+    if let Some(connected) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
+        return Some(connected.0.ip().to_string());
+    }
+    None
+}
+
+/// The route template, when the framework gives one (axum's `MatchedPath`).
+fn route<B>(req: &Request<B>) -> Option<String> {
+    #[cfg(feature = "http-server")]
+    if let Some(path) = req.extensions().get::<axum::extract::MatchedPath>() {
+        return Some(path.as_str().to_owned());
+    }
+    let _ = req;
+    None
 }
 
 impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for Traced<S>
@@ -65,10 +79,14 @@ where
         // The caller's context; malformed headers leave it empty (new trace).
         let parent = traced_core::propagation::extract(&HeaderExtractor(req.headers()));
         let (method_name, method_attr, original) = method(req.method());
-        let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
-        let name: Cow<'static, str> = match &route {
-            Some(route) => Cow::Owned(format!("{method_name} {route}")),
-            None => Cow::Borrowed(method_name),
+        let route = route(&req);
+        let view =
+            RequestView { method: req.method(), uri: req.uri(), headers: req.headers(), route: route.as_deref() };
+        let custom_name = self.config.name.as_ref().and_then(|name| name(&view));
+        let name: Cow<'static, str> = match (custom_name, &route) {
+            (Some(custom), _) => Cow::Owned(custom),
+            (None, Some(route)) => Cow::Owned(format!("{method_name} {route}")),
+            (None, None) => Cow::Borrowed(method_name),
         };
         let incoming_request_id =
             if self.config.request_id { header(req.headers(), REQUEST_ID_HEADER).map(str::to_owned) } else { None };
@@ -104,6 +122,15 @@ where
                 if let Some(v) = protocol_version(req.version()) {
                     a.push(KeyValue::new(NETWORK_PROTOCOL_VERSION, v));
                 }
+                if let Some(on_request) = &self.config.on_request {
+                    let view = RequestView {
+                        method: req.method(),
+                        uri: req.uri(),
+                        headers: req.headers(),
+                        route: route.as_deref(),
+                    };
+                    on_request(&view, a);
+                }
             },
             attribute_capacity: 12,
             links: Vec::new,
@@ -131,6 +158,6 @@ where
             let _scope = span.enter();
             self.inner.call(req)
         };
-        ResponseFuture::new(inner, span, request_id, self.config.server_timing)
+        ResponseFuture::new(inner, span, request_id, self.config.clone())
     }
 }
