@@ -109,9 +109,7 @@ impl Redaction {
             builtins: true,
         }
     }
-}
 
-impl Redaction {
     /// Nothing at all, not even the built-ins: values are exported as
     /// recorded.
     pub fn none() -> Self {

@@ -123,12 +123,6 @@ where
                     a.push(KeyValue::new(NETWORK_PROTOCOL_VERSION, v));
                 }
                 if let Some(on_request) = &self.config.on_request {
-                    let view = RequestView {
-                        method: req.method(),
-                        uri: req.uri(),
-                        headers: req.headers(),
-                        route: route.as_deref(),
-                    };
                     on_request(&view, a);
                 }
             },

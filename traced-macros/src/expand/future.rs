@@ -197,7 +197,6 @@ fn elided_output_lifetime(sig: &Signature) -> Option<Lifetime> {
             syn::visit::Visit::visit_type(&mut found, &pt.ty);
         }
     }
-    found.0.dedup();
     match found.0.as_slice() {
         [only] => Some(only.clone()),
         _ => None,
