@@ -24,8 +24,8 @@ use serde_json::{json, Value};
 use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::Sqlite;
 use std::sync::Arc;
-use traced::integrations::http_server::TracedLayer;
-use traced::integrations::reqwest::TracedSend;
+use traced::integrations::http_server::TracedHttpServerLayer;
+use traced::integrations::reqwest::RequestBuilderExt;
 use traced::integrations::sqlx::TracedPool;
 use traced::traced;
 
@@ -111,7 +111,7 @@ pub(crate) fn app(users: Arc<UserService>) -> Router {
         .route("/health", get(health))
         .route("/users/{id}", get(get_user))
         .with_state(users)
-        .layer(TracedLayer::new())
+        .layer(TracedHttpServerLayer::new())
 }
 
 /// The embedded database: created in memory and seeded.

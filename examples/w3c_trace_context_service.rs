@@ -13,8 +13,8 @@
 use axum::routing::post;
 use axum::Json;
 use serde_json::Value;
-use traced::integrations::http_server::TracedLayer;
-use traced::integrations::reqwest::TracedSend;
+use traced::integrations::http_server::TracedHttpServerLayer;
+use traced::integrations::reqwest::RequestBuilderExt;
 
 /// The service's routes, traced.
 pub(crate) fn app(client: reqwest::Client) -> axum::Router {
@@ -41,7 +41,7 @@ pub(crate) fn app(client: reqwest::Client) -> axum::Router {
                 }
             }),
         )
-        .layer(TracedLayer::new().request_id(false))
+        .layer(TracedHttpServerLayer::new().request_id(false))
 }
 
 #[tokio::main]

@@ -14,7 +14,7 @@ use std::convert::Infallible;
 use std::time::{Duration, Instant};
 use tower_layer::Layer;
 use tower_service::Service;
-use traced::integrations::http_server::TracedLayer;
+use traced::integrations::http_server::TracedHttpServerLayer;
 use traced::integrations::lapin::FieldTableExtractor;
 use traced::testing::capture;
 use traced::traced;
@@ -39,7 +39,7 @@ async fn handler(_: Request<Body>) -> Result<Response<Body>, Infallible> {
 /// no HTTP server's own header limits in the way) and returns the status,
 /// the handler's view and the time taken.
 async fn serve(headers: Vec<(&'static str, HeaderValue)>) -> (StatusCode, String, Duration) {
-    let mut service = TracedLayer::new().layer(tower::service_fn(handler));
+    let mut service = TracedHttpServerLayer::new().layer(tower::service_fn(handler));
     let mut request = Request::builder().uri("/orders").body(Body::empty()).unwrap();
     for (name, value) in headers {
         request.headers_mut().append(name, value);

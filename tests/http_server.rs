@@ -10,8 +10,8 @@ use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::{Context, KeyValue, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
-use traced::integrations::http_server::TracedLayer;
-use traced::integrations::reqwest::TracedSend;
+use traced::integrations::http_server::TracedHttpServerLayer;
+use traced::integrations::reqwest::RequestBuilderExt;
 use traced::testing::capture;
 use traced::traced;
 
@@ -69,7 +69,7 @@ async fn stream() -> axum::body::Body {
     axum::body::Body::from_stream(chunks)
 }
 
-async fn serve(layer: TracedLayer) -> App {
+async fn serve(layer: TracedHttpServerLayer) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = App { addr, client: reqwest::Client::new() };
@@ -103,7 +103,7 @@ async fn caller(app: &App) -> String {
 async fn one_trace_across_client_server_handler_and_a_second_hop() {
     propagators();
     let spans = capture();
-    let app = serve(TracedLayer::new()).await;
+    let app = serve(TracedHttpServerLayer::new()).await;
     let body = {
         let _b = Context::current_with_baggage(vec![KeyValue::new("tenant", "acme")]).attach();
         caller(&app).await
@@ -141,7 +141,7 @@ async fn one_trace_across_client_server_handler_and_a_second_hop() {
 async fn statuses_request_ids_and_malformed_headers() {
     propagators();
     let spans = capture();
-    let app = serve(TracedLayer::new().server_timing(true)).await;
+    let app = serve(TracedHttpServerLayer::new().server_timing(true)).await;
     let client = reqwest::Client::new();
     let r404 = client.get(format!("http://{}/status/404", app.addr)).send().await.unwrap();
     assert_eq!(r404.status(), 404);
@@ -174,7 +174,7 @@ async fn statuses_request_ids_and_malformed_headers() {
 async fn the_span_ends_when_the_streamed_body_is_done() {
     propagators();
     let spans = capture();
-    let app = serve(TracedLayer::new()).await;
+    let app = serve(TracedHttpServerLayer::new()).await;
     let response = reqwest::Client::new().get(format!("http://{}/stream", app.addr)).send().await.unwrap();
     // The headers are in, the body (three chunks, 40 ms apart) is not.
     assert!(spans.named("GET /stream").is_empty(), "the span must outlive the headers");
@@ -190,7 +190,7 @@ async fn the_span_ends_when_the_streamed_body_is_done() {
 async fn current_span_and_record_reach_the_server_span_from_the_handler() {
     propagators();
     let spans = capture();
-    let app = serve(TracedLayer::new()).await;
+    let app = serve(TracedHttpServerLayer::new()).await;
     let body = reqwest::Client::new().get(format!("http://{}/record", app.addr)).send().await.unwrap();
     assert_eq!(body.text().await.unwrap(), "true", "the handler sees a recording span");
     let server = spans.wait_for("GET /record", 1, Duration::from_secs(10)).await.remove(0);
@@ -202,7 +202,7 @@ async fn current_span_and_record_reach_the_server_span_from_the_handler() {
 async fn a_streamed_body_is_made_inside_the_server_span() {
     propagators();
     let spans = capture();
-    let app = serve(TracedLayer::new()).await;
+    let app = serve(TracedHttpServerLayer::new()).await;
     let body = reqwest::Client::new().get(format!("http://{}/stream-context", app.addr)).send().await.unwrap();
     let seen = body.text().await.unwrap();
     let server = spans.wait_for("GET /stream-context", 1, Duration::from_secs(10)).await.remove(0);
@@ -214,7 +214,7 @@ async fn a_streamed_body_is_made_inside_the_server_span() {
 async fn extension_points_name_add_attributes_and_classify() {
     propagators();
     let spans = capture();
-    let layer = TracedLayer::new()
+    let layer = TracedHttpServerLayer::new()
         .name(|req| req.route.map(|route| format!("handle {} {route}", req.method)))
         .on_request(|req, attributes| {
             if let Some(tenant) = req.headers.get("x-tenant").and_then(|v| v.to_str().ok()) {

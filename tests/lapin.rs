@@ -11,7 +11,7 @@ use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::Value;
 use tokio_stream::StreamExt;
-use traced::integrations::lapin::{process_delivery, Relation, TracedConsumer, TracedPublish};
+use traced::integrations::lapin::{process_delivery, ChannelExt, Relation, TracedConsumer};
 use traced::testing::capture;
 use traced::traced;
 

@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex, Once};
 use tokio_stream::StreamExt;
 use tonic::transport::Server;
 use tonic::{Request, Response};
-use traced::integrations::http_server::TracedLayer;
+use traced::integrations::http_server::TracedHttpServerLayer;
 use traced::integrations::lapin::{process_delivery, Relation};
-use traced::integrations::reqwest::TracedSend;
-use traced::integrations::tonic::GrpcServerLayer;
+use traced::integrations::reqwest::RequestBuilderExt;
+use traced::integrations::tonic::TracedGrpcServerLayer;
 use traced_test_support::echo::echo_server::{Echo, EchoServer};
 use traced_test_support::echo::{EchoReply, EchoRequest};
 
@@ -70,7 +70,7 @@ async fn http_server_layer_passes_the_callers_context_on() {
     let (recorder, seen) = recorder().await;
     let app = axum::Router::new()
         .route("/work", get(move || async move { call_out(recorder).await }))
-        .layer(TracedLayer::new());
+        .layer(TracedHttpServerLayer::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -113,7 +113,7 @@ async fn grpc_server_layer_passes_the_callers_context_on() {
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     tokio::spawn(async move {
         Server::builder()
-            .layer(GrpcServerLayer::new())
+            .layer(TracedGrpcServerLayer::new())
             .add_service(EchoServer::new(Forwarder(recorder)))
             .serve_with_incoming(incoming)
             .await

@@ -8,7 +8,7 @@ mod quickstart;
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::Value;
 use std::sync::Arc;
-use traced::integrations::reqwest::TracedSend;
+use traced::integrations::reqwest::RequestBuilderExt;
 use traced::testing::capture;
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::{Context, KeyValue, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
-use traced::integrations::reqwest::TracedSend;
+use traced::integrations::reqwest::RequestBuilderExt;
 use traced::testing::capture;
 use traced::traced;
 
@@ -126,7 +126,7 @@ async fn the_middleware_makes_the_same_span() {
     let spans = capture();
     let addr = server().await;
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(traced::integrations::reqwest_middleware::TracingMiddleware)
+        .with(traced::integrations::reqwest_middleware::TracedMiddleware)
         .build();
     let body = client.get(format!("http://{addr}/echo")).send().await.unwrap().text().await.unwrap();
     let seen: serde_json::Value = serde_json::from_str(&body).unwrap();

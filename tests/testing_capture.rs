@@ -4,8 +4,8 @@
 #![cfg(all(feature = "http-server", feature = "reqwest", feature = "test-util"))]
 
 use axum::routing::get;
-use traced::integrations::http_server::TracedLayer;
-use traced::integrations::reqwest::TracedSend;
+use traced::integrations::http_server::TracedHttpServerLayer;
+use traced::integrations::reqwest::RequestBuilderExt;
 use traced::testing::{capture, SpanCapture};
 use traced::traced;
 
@@ -23,7 +23,7 @@ async fn serve() -> std::net::SocketAddr {
     let app = axum::Router::new()
         .route("/a", get(|| async { handler_work().await }))
         .route("/b", get(|| async { handler_work().await }))
-        .layer(TracedLayer::new());
+        .layer(TracedHttpServerLayer::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -11,14 +11,14 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{Request, Response, Streaming};
 use tower_layer::Layer;
-use traced::integrations::tonic::{GrpcClient, GrpcClientLayer, GrpcServerLayer};
+use traced::integrations::tonic::{TracedGrpcClient, TracedGrpcClientLayer, TracedGrpcServerLayer};
 use traced::testing::capture;
 use traced::traced;
 use traced_test_support::echo::echo_client::EchoClient;
 use traced_test_support::echo::echo_server::{Echo, EchoServer};
 use traced_test_support::echo::{EchoReply, EchoRequest};
 
-type Client = EchoClient<GrpcClient<Channel>>;
+type Client = EchoClient<TracedGrpcClient<Channel>>;
 
 struct Service {
     /// Where "forward" calls go.
@@ -98,7 +98,7 @@ async fn start(next: Option<SocketAddr>) -> SocketAddr {
     // Served on the test's current-thread runtime, so the capture sees it.
     tokio::spawn(async move {
         Server::builder()
-            .layer(GrpcServerLayer::new())
+            .layer(TracedGrpcServerLayer::new())
             .add_service(EchoServer::new(Service { next }))
             .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
             .await
@@ -109,7 +109,7 @@ async fn start(next: Option<SocketAddr>) -> SocketAddr {
 
 async fn client(addr: SocketAddr) -> Client {
     let channel = Endpoint::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
-    EchoClient::new(GrpcClientLayer::for_target(&addr.to_string()).layer(channel))
+    EchoClient::new(TracedGrpcClientLayer::for_target(&addr.to_string()).layer(channel))
 }
 
 fn propagators() {

@@ -31,11 +31,11 @@ use tokio_stream::StreamExt;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{Request, Response};
 use tower_layer::Layer;
-use traced::integrations::http_server::TracedLayer;
-use traced::integrations::lapin::{Relation, TracedChannel, TracedConsumer, TracedPublish};
-use traced::integrations::reqwest::TracedSend;
+use traced::integrations::http_server::TracedHttpServerLayer;
+use traced::integrations::lapin::{ChannelExt, Relation, TracedChannel, TracedConsumer};
+use traced::integrations::reqwest::RequestBuilderExt;
 use traced::integrations::sqlx::TracedPool;
-use traced::integrations::tonic::{GrpcClient, GrpcClientLayer, GrpcServerLayer};
+use traced::integrations::tonic::{TracedGrpcClient, TracedGrpcClientLayer, TracedGrpcServerLayer};
 use traced::traced;
 use traced_test_support::orders::orders_client::OrdersClient;
 use traced_test_support::orders::orders_server::{Orders, OrdersServer};
@@ -181,7 +181,7 @@ async fn serve_orders(service: OrdersService) -> Result<SocketAddr, BoxError> {
     let addr = listener.local_addr()?;
     tokio::spawn(
         Server::builder()
-            .layer(GrpcServerLayer::new())
+            .layer(TracedGrpcServerLayer::new())
             .add_service(OrdersServer::new(service))
             .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
     );
@@ -192,7 +192,7 @@ async fn serve_orders(service: OrdersService) -> Result<SocketAddr, BoxError> {
 
 /// The public HTTP API: takes orders, hears back from the worker.
 struct Gateway {
-    orders: OrdersClient<GrpcClient<Channel>>,
+    orders: OrdersClient<TracedGrpcClient<Channel>>,
     /// Confirmations by order id: a checkout waiting, or a callback that came
     /// before its checkout started waiting.
     confirmations: Mutex<HashMap<i64, Confirmation>>,
@@ -254,7 +254,7 @@ async fn serve_gateway(gateway: Arc<Gateway>) -> Result<SocketAddr, BoxError> {
         .route("/orders", post(post_order))
         .route("/callbacks/order-created", post(post_confirmation))
         .with_state(gateway)
-        .layer(TracedLayer::new());
+        .layer(TracedHttpServerLayer::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -405,7 +405,7 @@ impl System {
         let orders_addr = serve_orders(orders).await?;
         let channel = Endpoint::from_shared(format!("http://{orders_addr}"))?.connect().await?;
         let gateway_state = Arc::new(Gateway {
-            orders: OrdersClient::new(GrpcClientLayer::for_target(&orders_addr.to_string()).layer(channel)),
+            orders: OrdersClient::new(TracedGrpcClientLayer::for_target(&orders_addr.to_string()).layer(channel)),
             confirmations: Mutex::new(HashMap::new()),
         });
         let gateway = serve_gateway(gateway_state.clone()).await?;

@@ -1,18 +1,33 @@
 //! Transport integrations for `traced`: one Cargo feature per transport, so
 //! a service pulls only what it uses.
 //!
-//! - `reqwest`: [`reqwest::TracedSend`], a CLIENT span per request and the
+//! - `reqwest`: [`reqwest::RequestBuilderExt`], a CLIENT span per request and the
 //!   trace headers on the wire; `reqwest-middleware`:
-//!   [`reqwest_middleware::TracingMiddleware`], the same for that stack.
-//! - `http-server`: [`http_server::TracedLayer`], a tower layer (axum, hyper)
+//!   [`reqwest_middleware::TracedMiddleware`], the same for that stack.
+//! - `http-server`: [`http_server::TracedHttpServerLayer`], a tower layer (axum, hyper)
 //!   that continues the caller's trace in a SERVER span per request.
-//! - `tonic`: [`tonic::GrpcClientLayer`] and [`tonic::GrpcServerLayer`], the
+//! - `tonic`: [`tonic::TracedGrpcClientLayer`] and [`tonic::TracedGrpcServerLayer`], the
 //!   same for gRPC, with the status read from headers or trailers.
 //! - `sqlx` (or `sqlx-postgres`, `sqlx-mysql`, `sqlx-sqlite`):
 //!   [`sqlx::TracedPool`], a CLIENT span per statement and the trace context
 //!   appended to the SQL as a sqlcommenter comment.
-//! - `lapin`: [`lapin::TracedPublish`] and [`lapin::process_delivery`], AMQP
+//! - `lapin`: [`lapin::ChannelExt`] and [`lapin::process_delivery`], AMQP
 //!   messages carrying the context in their headers.
+//!
+//! # Naming
+//!
+//! One pattern across transports, so a name says what a thing is:
+//!
+//! | Kind | Pattern | Examples |
+//! |---|---|---|
+//! | tower layer and its service | `Traced{Protocol}{Role}Layer`, `Traced{Protocol}{Role}<S>` | `TracedHttpServerLayer`, `TracedGrpcClient<S>` |
+//! | wrapper around a library type | `Traced{Type}` | `TracedPool`, `TracedChannel`, `TracedBody` |
+//! | extension trait on a library type | `{Type}Ext`, methods `{method}_traced` | `RequestBuilderExt::send_traced`, `ChannelExt::basic_publish_traced` |
+//! | middleware of another stack | `TracedMiddleware` | `reqwest_middleware::TracedMiddleware` |
+//!
+//! The names used before this convention (`TracedLayer`, `Traced<S>`,
+//! `GrpcServerLayer`, `GrpcClient<S>`, `TracingMiddleware`, `TracedSend`,
+//! `TracedPublish`, ...) remain as deprecated aliases for one release.
 
 #[cfg(any(feature = "reqwest", feature = "http-server-core", feature = "tonic"))]
 pub mod carrier;

@@ -4,7 +4,7 @@
 //! propagator) written from *this* span, so every call has its own parent id.
 //!
 //! ```no_run
-//! use traced_integrations::reqwest::TracedSend;
+//! use traced_integrations::reqwest::RequestBuilderExt;
 //! # async fn run() -> Result<(), reqwest::Error> {
 //! let response = reqwest::Client::new().get("http://127.0.0.1:8080/users/42").send_traced().await?;
 //! # Ok(()) }
@@ -24,12 +24,12 @@ use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
 /// Sends a request inside a CLIENT span. Build requests as usual; call
 /// `send_traced()` where you would call `send()`.
-pub trait TracedSend {
+pub trait RequestBuilderExt {
     /// Like `RequestBuilder::send`, traced.
     fn send_traced(self) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send;
 }
 
-impl TracedSend for reqwest::RequestBuilder {
+impl RequestBuilderExt for reqwest::RequestBuilder {
     fn send_traced(self) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send {
         let (client, request) = self.build_split();
         // The span starts now, under the caller's context, even if the
@@ -39,6 +39,20 @@ impl TracedSend for reqwest::RequestBuilder {
         // on the wire: propagation works with the SDK disabled.
         let carried = crate::outgoing_context(&span);
         execute(client, request, span, carried)
+    }
+}
+
+/// Renamed to [`RequestBuilderExt`] (see the crate's naming convention).
+#[deprecated(since = "0.2.0", note = "renamed to `RequestBuilderExt`")]
+pub trait TracedSend {
+    /// Like `RequestBuilder::send`, traced.
+    fn send_traced(self) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send;
+}
+
+#[allow(deprecated)]
+impl TracedSend for reqwest::RequestBuilder {
+    fn send_traced(self) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send {
+        RequestBuilderExt::send_traced(self)
     }
 }
 

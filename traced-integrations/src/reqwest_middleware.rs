@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(traced_integrations::reqwest_middleware::TracingMiddleware)
+//!     .with(traced_integrations::reqwest_middleware::TracedMiddleware)
 //!     .build();
 //! ```
 
@@ -12,12 +12,20 @@ use crate::reqwest::{record_outcome, start_span};
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next, Result};
 
-/// A CLIENT span per request, as [`crate::reqwest::TracedSend`] makes.
+/// A CLIENT span per request, as [`crate::reqwest::RequestBuilderExt`] makes.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TracingMiddleware;
+pub struct TracedMiddleware;
+
+/// Renamed to [`TracedMiddleware`] (see the crate's naming convention).
+#[deprecated(since = "0.2.0", note = "renamed to `TracedMiddleware`")]
+pub type TracingMiddleware = TracedMiddleware;
+/// The unit value under its old name, so `.with(TracingMiddleware)` still builds.
+#[deprecated(since = "0.2.0", note = "renamed to `TracedMiddleware`")]
+#[allow(non_upper_case_globals)]
+pub const TracingMiddleware: TracedMiddleware = TracedMiddleware;
 
 #[async_trait::async_trait]
-impl Middleware for TracingMiddleware {
+impl Middleware for TracedMiddleware {
     async fn handle(
         &self,
         mut req: reqwest::Request,

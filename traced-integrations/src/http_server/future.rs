@@ -2,7 +2,7 @@
 //! the status, adds the response headers, and hands the span to the body.
 
 use super::body::TracedBody;
-use super::layer::{ResponseView, TracedLayer};
+use super::layer::{ResponseView, TracedHttpServerLayer};
 use super::REQUEST_ID_HEADER;
 use http::header::{HeaderName, HeaderValue};
 use http::Response;
@@ -15,18 +15,18 @@ use std::task::{Context as TaskContext, Poll};
 use traced_core::span::ActiveSpan;
 
 pin_project_lite::pin_project! {
-    /// Future of [`super::Traced`].
+    /// Future of [`super::TracedHttpServer`].
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
         span: Option<ActiveSpan>,
         request_id: Option<String>,
-        config: TracedLayer,
+        config: TracedHttpServerLayer,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, span: ActiveSpan, request_id: Option<String>, config: TracedLayer) -> Self {
+    pub(crate) fn new(inner: F, span: ActiveSpan, request_id: Option<String>, config: TracedHttpServerLayer) -> Self {
         ResponseFuture { inner, span: Some(span), request_id, config }
     }
 }

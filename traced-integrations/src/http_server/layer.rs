@@ -1,6 +1,6 @@
 //! The layer, its settings and its extension points.
 
-use super::service::Traced;
+use super::service::TracedHttpServer;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use std::fmt;
 use std::sync::Arc;
@@ -33,9 +33,9 @@ type OnRequestFn = dyn Fn(&RequestView<'_>, &mut Attributes) + Send + Sync;
 type OnResponseFn = dyn Fn(&ResponseView<'_>, &mut ActiveSpan) + Send + Sync;
 type ClassifyFn = dyn Fn(StatusCode) -> bool + Send + Sync;
 
-/// Wraps a service in [`Traced`]. See the module docs.
+/// Wraps a service in [`TracedHttpServer`]. See the module docs.
 #[derive(Clone)]
-pub struct TracedLayer {
+pub struct TracedHttpServerLayer {
     pub(crate) request_id: bool,
     pub(crate) server_timing: bool,
     pub(crate) name: Option<Arc<NameFn>>,
@@ -44,9 +44,9 @@ pub struct TracedLayer {
     pub(crate) classify: Option<Arc<ClassifyFn>>,
 }
 
-impl fmt::Debug for TracedLayer {
+impl fmt::Debug for TracedHttpServerLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TracedLayer")
+        f.debug_struct("TracedHttpServerLayer")
             .field("request_id", &self.request_id)
             .field("server_timing", &self.server_timing)
             .field("name", &self.name.is_some())
@@ -57,17 +57,17 @@ impl fmt::Debug for TracedLayer {
     }
 }
 
-impl Default for TracedLayer {
+impl Default for TracedHttpServerLayer {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl TracedLayer {
+impl TracedHttpServerLayer {
     /// Request ids on (take `X-Request-ID`, else the trace id; record it as
     /// `request.id`; echo it on the response), trace response header off.
     pub fn new() -> Self {
-        TracedLayer {
+        TracedHttpServerLayer {
             request_id: true,
             server_timing: false,
             name: None,
@@ -127,10 +127,10 @@ impl TracedLayer {
     }
 }
 
-impl<S> tower_layer::Layer<S> for TracedLayer {
-    type Service = Traced<S>;
+impl<S> tower_layer::Layer<S> for TracedHttpServerLayer {
+    type Service = TracedHttpServer<S>;
 
-    fn layer(&self, inner: S) -> Traced<S> {
-        Traced { inner, config: self.clone() }
+    fn layer(&self, inner: S) -> TracedHttpServer<S> {
+        TracedHttpServer { inner, config: self.clone() }
     }
 }

@@ -7,25 +7,25 @@
 //!
 //! ```no_run
 //! # async fn get_user() -> &'static str { "" }
-//! use traced_integrations::http_server::TracedLayer;
+//! use traced_integrations::http_server::TracedHttpServerLayer;
 //! let app: axum::Router = axum::Router::new()
 //!     .route("/users/{id}", axum::routing::get(get_user))
 //!     // `Router::layer` wraps each route, so the route template is known.
-//!     .layer(TracedLayer::new());
+//!     .layer(TracedHttpServerLayer::new());
 //! ```
 //!
-//! Extension points, as tower-http users expect: [`TracedLayer::name`]
-//! names the span, [`TracedLayer::on_request`] and
-//! [`TracedLayer::on_response`] add attributes, and
-//! [`TracedLayer::classify`] decides which statuses are errors. With the
+//! Extension points, as tower-http users expect: [`TracedHttpServerLayer::name`]
+//! names the span, [`TracedHttpServerLayer::on_request`] and
+//! [`TracedHttpServerLayer::on_response`] add attributes, and
+//! [`TracedHttpServerLayer::classify`] decides which statuses are errors. With the
 //! `http-server-core` feature instead of `http-server`, the layer works
 //! without axum (hyper alone); the route template then comes only from
-//! [`TracedLayer::name`].
+//! [`TracedHttpServerLayer::name`].
 //!
 //! ```no_run
 //! use opentelemetry::KeyValue;
-//! use traced_integrations::http_server::TracedLayer;
-//! let layer = TracedLayer::new()
+//! use traced_integrations::http_server::TracedHttpServerLayer;
+//! let layer = TracedHttpServerLayer::new()
 //!     .name(|req| req.route.map(|route| format!("{} {route}", req.method)))
 //!     .on_request(|req, attributes| {
 //!         if let Some(tenant) = req.headers.get("x-tenant").and_then(|v| v.to_str().ok()) {
@@ -47,8 +47,15 @@ mod service;
 
 pub use body::TracedBody;
 pub use future::ResponseFuture;
-pub use layer::{RequestView, ResponseView, TracedLayer};
-pub use service::Traced;
+pub use layer::{RequestView, ResponseView, TracedHttpServerLayer};
+pub use service::TracedHttpServer;
+
+/// Renamed to [`TracedHttpServerLayer`] (see the crate's naming convention).
+#[deprecated(since = "0.2.0", note = "renamed to `TracedHttpServerLayer`")]
+pub type TracedLayer = TracedHttpServerLayer;
+/// Renamed to [`TracedHttpServer`].
+#[deprecated(since = "0.2.0", note = "renamed to `TracedHttpServer`")]
+pub type Traced<S> = TracedHttpServer<S>;
 
 /// Request header carrying the request id, echoed on the response.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

@@ -2,7 +2,7 @@
 //! service with the span current.
 
 use super::future::ResponseFuture;
-use super::layer::{RequestView, TracedLayer};
+use super::layer::{RequestView, TracedHttpServerLayer};
 use super::{REQUEST_ID, REQUEST_ID_HEADER};
 use crate::carrier::HeaderExtractor;
 use crate::http::{method, protocol_version};
@@ -16,11 +16,11 @@ use std::borrow::Cow;
 use std::task::{Context as TaskContext, Poll};
 use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
-/// A service wrapped by [`TracedLayer`].
+/// A service wrapped by [`TracedHttpServerLayer`].
 #[derive(Debug, Clone)]
-pub struct Traced<S> {
+pub struct TracedHttpServer<S> {
     pub(crate) inner: S,
-    pub(crate) config: TracedLayer,
+    pub(crate) config: TracedHttpServerLayer,
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -63,7 +63,7 @@ fn route<B>(req: &Request<B>) -> Option<String> {
     None
 }
 
-impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for Traced<S>
+impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for TracedHttpServer<S>
 where
     S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>,
 {

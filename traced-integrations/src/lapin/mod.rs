@@ -3,7 +3,7 @@
 //! OpenTelemetry instrumentations of other languages (pika, amqplib) read
 //! and write.
 //!
-//! - Publish: [`TracedPublish::basic_publish_traced`] makes a PRODUCER
+//! - Publish: [`ChannelExt::basic_publish_traced`] makes a PRODUCER
 //!   `publish {destination}` span and writes its context into the headers,
 //!   keeping the user's. With publisher confirms on, the span ends on the
 //!   broker's ack or nack (a nack is an error).
@@ -19,7 +19,9 @@ mod publish;
 
 pub use consume::{process_delivery, Relation, TracedConsumer, TracedDelivery};
 pub use headers::{FieldTableExtractor, FieldTableInjector};
-pub use publish::{TracedChannel, TracedConfirm, TracedPublish};
+#[allow(deprecated)]
+pub use publish::TracedPublish;
+pub use publish::{ChannelExt, TracedChannel, TracedConfirm};
 
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{

@@ -28,7 +28,7 @@ pub(crate) fn publish_destination(exchange: &str, routing_key: &str) -> String {
 }
 
 /// `basic_publish` inside a PRODUCER span.
-pub trait TracedPublish {
+pub trait ChannelExt {
     /// Like `Channel::basic_publish`, traced: the message carries the
     /// producer span's context in its headers. Await the returned confirm to
     /// end the span on the broker's answer (it ends when dropped otherwise).
@@ -42,7 +42,7 @@ pub trait TracedPublish {
     ) -> impl Future<Output = lapin::Result<TracedConfirm>> + Send;
 }
 
-impl TracedPublish for Channel {
+impl ChannelExt for Channel {
     fn basic_publish_traced(
         &self,
         exchange: &str,
@@ -60,6 +60,34 @@ impl TracedPublish for Channel {
             properties,
         );
         confirmed(publish, span)
+    }
+}
+
+/// Renamed to [`ChannelExt`] (see the crate's naming convention).
+#[deprecated(since = "0.2.0", note = "renamed to `ChannelExt`")]
+pub trait TracedPublish {
+    /// Like `Channel::basic_publish`, traced.
+    fn basic_publish_traced(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        options: BasicPublishOptions,
+        payload: &[u8],
+        properties: BasicProperties,
+    ) -> impl Future<Output = lapin::Result<TracedConfirm>> + Send;
+}
+
+#[allow(deprecated)]
+impl TracedPublish for Channel {
+    fn basic_publish_traced(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        options: BasicPublishOptions,
+        payload: &[u8],
+        properties: BasicProperties,
+    ) -> impl Future<Output = lapin::Result<TracedConfirm>> + Send {
+        ChannelExt::basic_publish_traced(self, exchange, routing_key, options, payload, properties)
     }
 }
 
@@ -83,7 +111,7 @@ impl TracedChannel {
     }
 }
 
-impl TracedPublish for TracedChannel {
+impl ChannelExt for TracedChannel {
     fn basic_publish_traced(
         &self,
         exchange: &str,

@@ -93,7 +93,7 @@ where
     F: Future<Output = Result<Response<B>, E>>,
     E: std::error::Error + 'static,
 {
-    type Output = Result<Response<GrpcBody<B>>, E>;
+    type Output = Result<Response<TracedBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -107,10 +107,10 @@ where
                 // Trailers-only: the status is in the headers; the call is over.
                 if let Some(code) = grpc_status(response.headers()) {
                     finish(&mut span, side, code, grpc_message(response.headers()).as_deref());
-                    return Poll::Ready(Ok(response.map(|b| GrpcBody::new(b, None, side, 0))));
+                    return Poll::Ready(Ok(response.map(|b| TracedBody::new(b, None, side, 0))));
                 }
                 let fallback = from_http_status(response.status());
-                Poll::Ready(Ok(response.map(|b| GrpcBody::new(b, Some(span), side, fallback))))
+                Poll::Ready(Ok(response.map(|b| TracedBody::new(b, Some(span), side, fallback))))
             }
             Err(err) => {
                 // No response at all: the client's deadline expired
@@ -131,7 +131,7 @@ where
 
 pin_project_lite::pin_project! {
     /// A gRPC response body that ends the call's span on its trailers.
-    pub struct GrpcBody<B> {
+    pub struct TracedBody<B> {
         #[pin]
         inner: B,
         span: Option<ActiveSpan>,
@@ -141,13 +141,13 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<B> GrpcBody<B> {
+impl<B> TracedBody<B> {
     fn new(inner: B, span: Option<ActiveSpan>, side: Side, fallback: u16) -> Self {
-        GrpcBody { inner, span, side, fallback }
+        TracedBody { inner, span, side, fallback }
     }
 }
 
-impl<B: Body> Body for GrpcBody<B> {
+impl<B: Body> Body for TracedBody<B> {
     type Data = B::Data;
     type Error = B::Error;
 

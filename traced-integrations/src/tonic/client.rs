@@ -9,16 +9,16 @@ use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT}
 use std::task::{Context as TaskContext, Poll};
 use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
-/// Wraps a tonic `Channel` (or any gRPC client service) in [`GrpcClient`].
+/// Wraps a tonic `Channel` (or any gRPC client service) in [`TracedGrpcClient`].
 #[derive(Debug, Clone, Default)]
-pub struct GrpcClientLayer {
+pub struct TracedGrpcClientLayer {
     server: Option<(String, Option<u16>)>,
 }
 
-impl GrpcClientLayer {
+impl TracedGrpcClientLayer {
     /// A layer whose spans take `server.address`/`server.port` from each
     /// request's URI (tonic's generated clients send none: prefer
-    /// [`GrpcClientLayer::for_target`]).
+    /// [`TracedGrpcClientLayer::for_target`]).
     pub fn new() -> Self {
         Self::default()
     }
@@ -27,7 +27,7 @@ impl GrpcClientLayer {
     /// `http(s)://host:port`, `unix:path`), as the conventions describe:
     /// `server.*` come from the target, not the socket.
     pub fn for_target(target: &str) -> Self {
-        GrpcClientLayer { server: Some(parse_target(target)) }
+        TracedGrpcClientLayer { server: Some(parse_target(target)) }
     }
 }
 
@@ -45,27 +45,27 @@ fn parse_target(target: &str) -> (String, Option<u16>) {
     }
 }
 
-impl<S> tower_layer::Layer<S> for GrpcClientLayer {
-    type Service = GrpcClient<S>;
+impl<S> tower_layer::Layer<S> for TracedGrpcClientLayer {
+    type Service = TracedGrpcClient<S>;
 
-    fn layer(&self, inner: S) -> GrpcClient<S> {
-        GrpcClient { inner, server: self.server.clone() }
+    fn layer(&self, inner: S) -> TracedGrpcClient<S> {
+        TracedGrpcClient { inner, server: self.server.clone() }
     }
 }
 
 /// A gRPC client service with a CLIENT span per call.
 #[derive(Debug, Clone)]
-pub struct GrpcClient<S> {
+pub struct TracedGrpcClient<S> {
     inner: S,
     server: Option<(String, Option<u16>)>,
 }
 
-impl<S, B, RB> tower_service::Service<Request<B>> for GrpcClient<S>
+impl<S, B, RB> tower_service::Service<Request<B>> for TracedGrpcClient<S>
 where
     S: tower_service::Service<Request<B>, Response = http::Response<RB>>,
     S::Error: std::error::Error + 'static,
 {
-    type Response = http::Response<super::GrpcBody<RB>>;
+    type Response = http::Response<super::TracedBody<RB>>;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 

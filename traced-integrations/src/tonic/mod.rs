@@ -16,16 +16,16 @@
 //!
 //! ```no_run
 //! use tower_layer::Layer;
-//! use traced_integrations::tonic::{GrpcClientLayer, GrpcServerLayer};
+//! use traced_integrations::tonic::{TracedGrpcClientLayer, TracedGrpcServerLayer};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // Client: wrap the channel, then hand it to a generated client
 //! // (`OrdersClient::new(channel)`).
 //! let channel = tonic::transport::Endpoint::from_static("http://orders:50051").connect_lazy();
-//! let channel = GrpcClientLayer::for_target("orders:50051").layer(channel);
+//! let channel = TracedGrpcClientLayer::for_target("orders:50051").layer(channel);
 //! // Server: one layer for every service added after it
 //! // (`.add_service(OrdersServer::new(service))`).
-//! let server = tonic::transport::Server::builder().layer(GrpcServerLayer::new());
+//! let server = tonic::transport::Server::builder().layer(TracedGrpcServerLayer::new());
 //! # let _ = (channel, server);
 //! # Ok(())
 //! # }
@@ -36,9 +36,29 @@ mod client;
 mod server;
 pub mod status;
 
-pub use call::{GrpcBody, ResponseFuture};
-pub use client::{GrpcClient, GrpcClientLayer};
-pub use server::{GrpcServer, GrpcServerLayer};
+pub use call::{ResponseFuture, TracedBody};
+pub use client::{TracedGrpcClient, TracedGrpcClientLayer};
+pub use server::{TracedGrpcServer, TracedGrpcServerLayer};
+
+/// Renamed to [`TracedGrpcServerLayer`] (see the crate's naming convention).
+#[deprecated(since = "0.2.0", note = "renamed to `TracedGrpcServerLayer`")]
+pub type GrpcServerLayer = TracedGrpcServerLayer;
+/// The unit value under its old name, so `.layer(GrpcServerLayer)` still builds.
+#[deprecated(since = "0.2.0", note = "renamed to `TracedGrpcServerLayer`")]
+#[allow(non_upper_case_globals)]
+pub const GrpcServerLayer: TracedGrpcServerLayer = TracedGrpcServerLayer;
+/// Renamed to [`TracedGrpcServer`].
+#[deprecated(since = "0.2.0", note = "renamed to `TracedGrpcServer`")]
+pub type GrpcServer<S> = TracedGrpcServer<S>;
+/// Renamed to [`TracedGrpcClientLayer`].
+#[deprecated(since = "0.2.0", note = "renamed to `TracedGrpcClientLayer`")]
+pub type GrpcClientLayer = TracedGrpcClientLayer;
+/// Renamed to [`TracedGrpcClient`].
+#[deprecated(since = "0.2.0", note = "renamed to `TracedGrpcClient`")]
+pub type GrpcClient<S> = TracedGrpcClient<S>;
+/// Renamed to [`TracedBody`].
+#[deprecated(since = "0.2.0", note = "renamed to `TracedBody`")]
+pub type GrpcBody<B> = TracedBody<B>;
 
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{RPC_METHOD, RPC_SYSTEM_NAME};

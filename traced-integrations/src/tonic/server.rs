@@ -10,38 +10,38 @@ use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT}
 use std::task::{Context as TaskContext, Poll};
 use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
-/// Wraps a tonic server's services in [`GrpcServer`]
-/// (`Server::builder().layer(GrpcServerLayer::new())`).
+/// Wraps a tonic server's services in [`TracedGrpcServer`]
+/// (`Server::builder().layer(TracedGrpcServerLayer::new())`).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GrpcServerLayer;
+pub struct TracedGrpcServerLayer;
 
-impl GrpcServerLayer {
+impl TracedGrpcServerLayer {
     /// The layer.
     pub fn new() -> Self {
-        GrpcServerLayer
+        TracedGrpcServerLayer
     }
 }
 
-impl<S> tower_layer::Layer<S> for GrpcServerLayer {
-    type Service = GrpcServer<S>;
+impl<S> tower_layer::Layer<S> for TracedGrpcServerLayer {
+    type Service = TracedGrpcServer<S>;
 
-    fn layer(&self, inner: S) -> GrpcServer<S> {
-        GrpcServer { inner }
+    fn layer(&self, inner: S) -> TracedGrpcServer<S> {
+        TracedGrpcServer { inner }
     }
 }
 
 /// A gRPC service with a SERVER span per call.
 #[derive(Debug, Clone)]
-pub struct GrpcServer<S> {
+pub struct TracedGrpcServer<S> {
     inner: S,
 }
 
-impl<S, B, RB> tower_service::Service<Request<B>> for GrpcServer<S>
+impl<S, B, RB> tower_service::Service<Request<B>> for TracedGrpcServer<S>
 where
     S: tower_service::Service<Request<B>, Response = http::Response<RB>>,
     S::Error: std::error::Error + 'static,
 {
-    type Response = http::Response<super::GrpcBody<RB>>;
+    type Response = http::Response<super::TracedBody<RB>>;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 
