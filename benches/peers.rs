@@ -301,7 +301,7 @@ fn peers() -> &'static Peers {
         let traced = Counting::default();
         let guard = traced::builder()
             .env(traced::config::EnvConfig::default())
-            .with_exporter(traced.clone())
+            .exporter(traced.clone())
             .batch(traced::BatchConfig { max_queue_size: QUEUE, ..traced::BatchConfig::default() })
             .install()
             .expect("traced");

@@ -56,7 +56,7 @@ fn queries_per_second(c: &mut Criterion) {
     let exported = Counting::default();
     let _guard = traced::builder()
         .env(traced::config::EnvConfig::default())
-        .with_exporter(exported.clone())
+        .exporter(exported.clone())
         .install()
         .expect("traced");
     let (plain, off, on) = rt.block_on(async {

@@ -58,7 +58,7 @@ fn allocations_per_call_by_case() {
     let exporter = traced::testing::MemoryExporter::default();
     let _guard = traced::builder()
         .env(traced::config::EnvConfig::default())
-        .with_exporter(exporter)
+        .exporter(exporter)
         .batch(traced::BatchConfig { max_queue_size: 1 << 20, ..traced::BatchConfig::default() })
         .install()
         .unwrap();

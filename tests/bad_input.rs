@@ -139,7 +139,7 @@ fn ten_megabyte_attribute_values_are_recorded_and_truncated_by_the_limit() {
         (name == "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT").then(|| "4096".to_owned())
     });
     let traced::Pipeline { provider, .. } =
-        traced::builder().env(env).with_exporter(exporter.clone()).simple_export().build().unwrap();
+        traced::builder().env(env).exporter(exporter.clone()).simple_export().build().unwrap();
     let provider = provider.unwrap();
     {
         let _default = provider.set_default();

@@ -173,7 +173,7 @@ fn every_span_limit_truncates_or_drops_and_counts() {
     let traced::Pipeline { provider, .. } = traced::builder()
         .env(traced::config::EnvConfig::default())
         .span_limits(limits)
-        .with_exporter(exporter.clone())
+        .exporter(exporter.clone())
         .simple_export()
         .build()
         .unwrap();

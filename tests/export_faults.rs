@@ -309,7 +309,7 @@ fn traced_code_inside_an_exporter_or_a_drop_at_shutdown_does_not_deadlock() {
     let _serial = serial();
     let (done, finished) = mpsc::channel();
     std::thread::spawn(move || {
-        let guard = traced::builder().env(EnvConfig::default()).with_exporter(Reentrant).install().expect("install");
+        let guard = traced::builder().env(EnvConfig::default()).exporter(Reentrant).install().expect("install");
         for n in 0..5_000 {
             handle(n);
         }

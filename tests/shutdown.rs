@@ -39,7 +39,7 @@ fn shutdown_delivers_every_span() {
     let exporter = MemoryExporter::default();
     let guard = traced::builder()
         .env(EnvConfig::default())
-        .with_exporter(exporter.clone())
+        .exporter(exporter.clone())
         // Nothing would be exported on schedule during the test.
         .batch(BatchConfig { schedule_delay: Duration::from_secs(3600), ..BatchConfig::default() })
         .install()
@@ -102,7 +102,7 @@ fn spans_of_the_plain_opentelemetry_api_share_the_pipeline() {
     use opentelemetry::trace::{Tracer, TracerProvider as _};
     let _g = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
     let exporter = MemoryExporter::default();
-    let guard = traced::builder().env(EnvConfig::default()).with_exporter(exporter.clone()).install().unwrap();
+    let guard = traced::builder().env(EnvConfig::default()).exporter(exporter.clone()).install().unwrap();
     let tracer = opentelemetry::global::tracer_provider().tracer("some-library");
     {
         let _ours = SpanGuard::enter(ActiveSpan::start(&SITE, SITE.name(), 0, |_| {}, Vec::new));

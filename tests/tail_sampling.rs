@@ -20,7 +20,7 @@ fn pipeline(tail: TailSampling) -> (traced::Provider, MemoryExporter) {
     let traced::Pipeline { provider, .. } = traced::builder()
         .env(traced::config::EnvConfig::default())
         .sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)))
-        .with_exporter(exporter.clone())
+        .exporter(exporter.clone())
         .batch(BatchConfig { schedule_delay: Duration::from_millis(20), ..BatchConfig::default() })
         .tail_sampling(tail)
         .build()

@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
     let counted = Counting::default();
     let _guard = traced_core::builder()
         .env(traced_core::config::EnvConfig::default())
-        .with_exporter(counted.clone())
+        .exporter(counted.clone())
         .install()
         .unwrap();
     static PARENT: Callsite = Callsite::new("parent", Kind::Internal);

@@ -124,9 +124,14 @@ impl TracedBuilder {
         self
     }
     /// Adds any `opentelemetry_sdk` span exporter.
-    pub fn with_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
+    pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
         self.exporters.push(ExporterChoice::Custom(ExporterBox::new(exporter)));
         self
+    }
+    /// Renamed to [`TracedBuilder::exporter`] (builders name setters after what they set).
+    #[deprecated(since = "0.2.0", note = "renamed to `exporter`")]
+    pub fn with_exporter<E: SpanExporter + 'static>(self, exporter: E) -> Self {
+        self.exporter(exporter)
     }
     /// Propagation formats (beats `OTEL_PROPAGATORS`).
     pub fn propagators(mut self, kinds: &[PropagatorKind]) -> Self {
@@ -252,21 +257,20 @@ impl TracedBuilder {
         batch.max_export_batch_size = batch.max_export_batch_size.min(batch.max_queue_size).max(1);
         let limits = self.limits.unwrap_or_else(|| env.limits.apply(SpanLimits::default()));
         let sampler = self.sampler.take().or_else(|| env.sampler.clone()).unwrap_or_default();
-        let mut builder =
-            Provider::builder().with_sampler(sampler).with_span_limits(limits).with_resource(resource.clone());
+        let mut builder = Provider::builder().sampler(sampler).span_limits(limits).resource(resource.clone());
         if self.simple_export {
             for e in exporters {
-                builder = builder.with_processor(SimpleProcessor::new(e, &resource));
+                builder = builder.processor(SimpleProcessor::new(e, &resource));
             }
         } else if !exporters.is_empty() {
             let processor = match self.tail.take().or_else(|| env.tail_sampling.clone()) {
                 Some(tail) => {
-                    builder = builder.with_unsampled_recorded(true);
+                    builder = builder.unsampled_recorded(true);
                     BatchProcessor::with_tail_sampling(exporters, &resource, batch, tail)
                 }
                 None => BatchProcessor::new(exporters, &resource, batch),
             };
-            builder = builder.with_processor(processor.map_err(InitError::Thread)?);
+            builder = builder.processor(processor.map_err(InitError::Thread)?);
         }
         if self.simple_export && self.tail.is_some() {
             diagnostics::warn("tail sampling needs batch export; ignored with simple_export()");

@@ -22,6 +22,14 @@
 //!   are suppressed, so export never feeds itself; every span that does not
 //!   reach an exporter is counted ([`ExportStats`]) and reported once.
 //!
+//! Every builder here ([`TracedBuilder`], [`ProviderBuilder`],
+//! [`processor::redact::Redaction`], [`processor::TailSampling`]) follows
+//! one convention: a setter is named after what it sets (`sampler(..)`,
+//! `exporter(..)`, `keep_ratio(..)`), a method that adds one of many is
+//! named in the singular (`processor(..)`, `rule(..)`,
+//! `resource_attribute(..)`), and settings are private fields. The older
+//! `with_*` names remain as deprecated aliases for one release.
+//!
 //! # Why the hot path is ours
 //!
 //! The raw `opentelemetry_sdk` tracer builds each span through a generic

@@ -108,30 +108,60 @@ pub struct ProviderBuilder {
 
 impl ProviderBuilder {
     /// The head sampler (default `parentbased_always_on`).
-    pub fn with_sampler(mut self, sampler: Sampler) -> Self {
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
         self.sampler = sampler;
         self
     }
     /// Span limits (default: the specification's).
-    pub fn with_span_limits(mut self, limits: SpanLimits) -> Self {
+    pub fn span_limits(mut self, limits: SpanLimits) -> Self {
         self.limits = limits;
         self
     }
     /// The resource exporters attach to every span.
-    pub fn with_resource(mut self, resource: Resource) -> Self {
+    pub fn resource(mut self, resource: Resource) -> Self {
         self.resource = Some(resource);
         self
     }
     /// Record the spans the sampler drops too, as unsampled: for a processor
     /// that decides later (tail sampling). Every span then costs a record.
-    pub fn with_unsampled_recorded(mut self, on: bool) -> Self {
+    pub fn unsampled_recorded(mut self, on: bool) -> Self {
         self.record_unsampled = on;
         self
     }
     /// Adds a processor; each receives every finished span.
-    pub fn with_processor(mut self, processor: impl Processor + 'static) -> Self {
+    pub fn processor(mut self, processor: impl Processor + 'static) -> Self {
         self.processors.push(Box::new(processor));
         self
+    }
+    /// The resource this builder will use (an empty one unless set), for
+    /// building processors with it.
+    pub fn resource_or_default(&mut self) -> &Resource {
+        self.resource.get_or_insert_with(|| Resource::builder().build())
+    }
+    /// Renamed to [`ProviderBuilder::sampler`] (builders name setters after what they set).
+    #[deprecated(since = "0.2.0", note = "renamed to `sampler`")]
+    pub fn with_sampler(self, sampler: Sampler) -> Self {
+        self.sampler(sampler)
+    }
+    /// Renamed to [`ProviderBuilder::span_limits`].
+    #[deprecated(since = "0.2.0", note = "renamed to `span_limits`")]
+    pub fn with_span_limits(self, limits: SpanLimits) -> Self {
+        self.span_limits(limits)
+    }
+    /// Renamed to [`ProviderBuilder::resource`].
+    #[deprecated(since = "0.2.0", note = "renamed to `resource`")]
+    pub fn with_resource(self, resource: Resource) -> Self {
+        self.resource(resource)
+    }
+    /// Renamed to [`ProviderBuilder::unsampled_recorded`].
+    #[deprecated(since = "0.2.0", note = "renamed to `unsampled_recorded`")]
+    pub fn with_unsampled_recorded(self, on: bool) -> Self {
+        self.unsampled_recorded(on)
+    }
+    /// Renamed to [`ProviderBuilder::processor`].
+    #[deprecated(since = "0.2.0", note = "renamed to `processor`")]
+    pub fn with_processor(self, processor: impl Processor + 'static) -> Self {
+        self.processor(processor)
     }
     /// Claim the traces this provider starts (test captures; see `claims`).
     #[cfg(any(test, feature = "test-util"))]
@@ -139,13 +169,9 @@ impl ProviderBuilder {
         self.claims_traces = true;
         self
     }
-    /// The resource this builder will use, for building processors with it.
-    pub fn resource(&mut self) -> &Resource {
-        self.resource.get_or_insert_with(|| Resource::builder().build())
-    }
     /// Builds the provider. It is not installed anywhere yet.
     pub fn build(mut self) -> Provider {
-        let resource = self.resource().clone();
+        let resource = self.resource_or_default().clone();
         let inner = Box::leak(Box::new(ProviderInner {
             clock: crate::clock::Clock::new(),
             sampler: self.sampler,

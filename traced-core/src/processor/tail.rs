@@ -29,18 +29,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Tail-sampling settings; give them to `builder().tail_sampling(..)`.
+/// Set through the methods, which name what they set, as every builder in
+/// `traced` does.
 #[derive(Debug, Clone)]
 pub struct TailSampling {
     /// Share of traces kept that neither failed nor were slow (0.1).
-    pub keep_ratio: f64,
+    pub(crate) keep_ratio: f64,
     /// A local root slower than this is kept (500 ms).
-    pub latency_threshold: Duration,
+    pub(crate) latency_threshold: Duration,
     /// Most trace fragments held at once (10,000).
-    pub max_traces: usize,
+    pub(crate) max_traces: usize,
     /// Most spans held for one trace (1,000).
-    pub max_spans_per_trace: usize,
+    pub(crate) max_spans_per_trace: usize,
     /// Longest a fragment is held waiting for its root (30 s).
-    pub max_wait: Duration,
+    pub(crate) max_wait: Duration,
     counters: Arc<Counters>,
 }
 
@@ -72,6 +74,24 @@ impl TailSampling {
     /// Keep every trace whose local root took longer than this.
     pub fn latency_threshold(mut self, threshold: Duration) -> Self {
         self.latency_threshold = threshold;
+        self
+    }
+
+    /// Most trace fragments held at once (at least 1).
+    pub fn max_traces(mut self, max: usize) -> Self {
+        self.max_traces = max.max(1);
+        self
+    }
+
+    /// Most spans held for one trace (at least 1).
+    pub fn max_spans_per_trace(mut self, max: usize) -> Self {
+        self.max_spans_per_trace = max.max(1);
+        self
+    }
+
+    /// Longest a fragment is held waiting for its root.
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
         self
     }
 

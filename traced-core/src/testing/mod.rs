@@ -52,9 +52,9 @@ pub fn capture_with(sampler: Sampler) -> SpanCapture {
     }
     let provider = Provider::builder()
         .claiming_traces()
-        .with_sampler(sampler)
-        .with_resource(resource.clone())
-        .with_processor(SimpleProcessor::new(ExporterBox::new(exporter.clone()), &resource))
+        .sampler(sampler)
+        .resource(resource.clone())
+        .processor(SimpleProcessor::new(ExporterBox::new(exporter.clone()), &resource))
         .build();
     SpanCapture::new(provider, exporter)
 }

@@ -2,7 +2,7 @@
 //! configured from [`OtlpEnv`] and the builder.
 //!
 //! Our own exporter rather than `opentelemetry-otlp`'s: spans are written as
-//! protobuf straight into one reusable buffer ([`encode`]), which the
+//! protobuf straight into one reusable buffer (`encode.rs`), which the
 //! transports send as bytes, so a retry resends the buffer rather than a
 //! deep copy of the batch. That took the export thread from the larger part
 //! of the CPU a span costs to a small one (see BENCHMARKS.md).
