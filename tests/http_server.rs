@@ -60,10 +60,16 @@ async fn stream_context() -> axum::body::Body {
     axum::body::Body::from_stream(chunks)
 }
 
+/// Lets the `/stream` body out one chunk per permit, so the test decides
+/// when the body is done.
+static STREAM_GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(0);
+
 async fn stream() -> axum::body::Body {
     use futures_util::StreamExt;
     let chunks = futures_util::stream::iter(0..3).then(|i| async move {
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        if let Ok(permit) = STREAM_GATE.acquire().await {
+            permit.forget();
+        }
         Ok::<_, std::io::Error>(format!("chunk {i}\n"))
     });
     axum::body::Body::from_stream(chunks)
@@ -176,14 +182,18 @@ async fn the_span_ends_when_the_streamed_body_is_done() {
     let spans = capture();
     let app = serve(TracedHttpServerLayer::new()).await;
     let response = reqwest::Client::new().get(format!("http://{}/stream", app.addr)).send().await.unwrap();
-    // The headers are in, the body (three chunks, 40 ms apart) is not.
+    // The headers are in; the body (three chunks, held by the gate) is not.
     assert!(spans.named("GET /stream").is_empty(), "the span must outlive the headers");
+    let released = std::time::SystemTime::now();
+    STREAM_GATE.add_permits(3);
     let text = response.text().await.unwrap();
     assert_eq!(text, "chunk 0\nchunk 1\nchunk 2\n");
     let s = spans.wait_for("GET /stream", 1, Duration::from_secs(10)).await.remove(0);
     assert_eq!(s.attr("http.response.status_code"), Some(&Value::I64(200)));
-    let lasted = s.end_time.duration_since(s.start_time).unwrap();
-    assert!(lasted >= Duration::from_millis(100), "the span covers the streamed body: {lasted:?}");
+    // Span times come from the CPU counter, anchored to the wall clock: allow
+    // them a little skew against `SystemTime::now()`.
+    let slack = Duration::from_millis(5);
+    assert!(s.end_time + slack >= released, "the span covers the streamed body, which ended after the gate opened");
 }
 
 #[tokio::test]
