@@ -1,0 +1,193 @@
+//! What `traced query` prints: a table for people, JSON for programs.
+
+use crate::query::Match;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// `--format json`: the matched traces and, in each, the spans that matched.
+#[derive(Debug, Serialize)]
+pub struct JsonOutput {
+    /// One entry per matched trace.
+    pub traces: Vec<JsonTrace>,
+}
+
+/// A matched trace.
+#[derive(Debug, Serialize)]
+pub struct JsonTrace {
+    /// Hex trace id.
+    pub trace_id: String,
+    /// The root span's service.
+    pub root_service: String,
+    /// The root span's name.
+    pub root_name: String,
+    /// Earliest span start, nanoseconds since the Unix epoch.
+    pub start_unix_nano: u64,
+    /// From the first start to the last end.
+    pub duration_ns: u64,
+    /// Spans in the trace.
+    pub span_count: usize,
+    /// Spans that failed.
+    pub error_count: usize,
+    /// The spans that matched.
+    pub spans: Vec<JsonSpan>,
+}
+
+/// A matched span.
+#[derive(Debug, Serialize)]
+pub struct JsonSpan {
+    /// Hex span id.
+    pub span_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its service.
+    pub service: String,
+    /// Its duration.
+    pub duration_ns: u64,
+}
+
+impl JsonOutput {
+    /// The JSON form of `matches`.
+    pub fn new(matches: &[Match<'_>]) -> JsonOutput {
+        let traces = matches
+            .iter()
+            .map(|m| {
+                let t = m.trace;
+                let root = t.root();
+                JsonTrace {
+                    trace_id: t.trace_id.to_string(),
+                    root_service: root.map(|r| r.service().to_owned()).unwrap_or_default(),
+                    root_name: root.map(|r| r.name.to_string()).unwrap_or_default(),
+                    start_unix_nano: t.start_unix_nano(),
+                    duration_ns: t.duration_nanos(),
+                    span_count: t.spans.len(),
+                    error_count: t.error_count(),
+                    spans: m
+                        .spans
+                        .iter()
+                        .map(|&i| {
+                            let s = &t.spans[i];
+                            JsonSpan {
+                                span_id: s.span_id.to_string(),
+                                name: s.name.to_string(),
+                                service: s.service().to_owned(),
+                                duration_ns: s.duration_nanos(),
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        JsonOutput { traces }
+    }
+}
+
+/// The table: a row per trace, the matched spans' names at the end.
+pub fn table(matches: &[Match<'_>]) -> String {
+    let header = ["TRACE ID", "ROOT", "START (UTC)", "DURATION", "SPANS", "ERRORS", "MATCHED"];
+    let rows: Vec<[String; 7]> = matches
+        .iter()
+        .map(|m| {
+            let t = m.trace;
+            let root = t
+                .root()
+                .map(|r| if r.service().is_empty() { r.name.to_string() } else { format!("{}: {}", r.service(), r.name) })
+                .unwrap_or_default();
+            let mut names: Vec<&str> = Vec::new();
+            for &i in &m.spans {
+                let name = &*t.spans[i].name;
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            let shown = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            let matched = if names.len() > 3 {
+                format!("{} spans: {shown}, +{} more", m.spans.len(), names.len() - 3)
+            } else {
+                format!("{} span{}: {shown}", m.spans.len(), if m.spans.len() == 1 { "" } else { "s" })
+            };
+            [
+                t.trace_id.to_string(),
+                root,
+                utc(t.start_unix_nano()),
+                duration(t.duration_nanos()),
+                t.spans.len().to_string(),
+                t.error_count().to_string(),
+                matched,
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[String]| {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                let _ = write!(text, "{cell:<w$}  ");
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&header.map(str::to_owned));
+    for row in &rows {
+        line(row);
+    }
+    let _ = write!(out, "{} trace{}", rows.len(), if rows.len() == 1 { "" } else { "s" });
+    out.push('\n');
+    out
+}
+
+/// `1.250s`, `12.3ms`, `850µs`, `40ns`.
+pub fn duration(nanos: u64) -> String {
+    let n = nanos as f64;
+    if nanos >= 1_000_000_000 {
+        format!("{:.3}s", n / 1e9)
+    } else if nanos >= 1_000_000 {
+        format!("{:.1}ms", n / 1e6)
+    } else if nanos >= 1_000 {
+        format!("{:.0}µs", n / 1e3)
+    } else {
+        format!("{nanos}ns")
+    }
+}
+
+/// `2026-11-28 10:41:31.123` from nanoseconds since the epoch.
+pub fn utc(unix_nano: u64) -> String {
+    let secs = unix_nano / 1_000_000_000;
+    let millis = (unix_nano / 1_000_000) % 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{millis:03}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_durations_read_well() {
+        assert_eq!(utc(1_544_712_660_000_000_000), "2018-12-13 14:51:00.000");
+        assert_eq!(utc(0), "1970-01-01 00:00:00.000");
+        assert_eq!(duration(1_250_000_000), "1.250s");
+        assert_eq!(duration(12_345_678), "12.3ms");
+        assert_eq!(duration(850_000), "850µs");
+        assert_eq!(duration(40), "40ns");
+    }
+}
