@@ -8,7 +8,11 @@ use traced_analyze::output::{table, JsonOutput};
 use traced_analyze::{read, Query};
 
 #[derive(Parser)]
-#[command(name = "traced", version, about = "Answers questions about recorded traces (OTLP JSON, OTLP protobuf, Jaeger JSON).")]
+#[command(
+    name = "traced",
+    version,
+    about = "Answers questions about recorded traces (OTLP JSON, OTLP protobuf, Jaeger JSON)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -302,10 +302,7 @@ impl Trace {
     /// The root: the earliest span with no parent id at all, else the
     /// earliest span whose parent is missing.
     pub fn root(&self) -> Option<&Span> {
-        self.spans
-            .iter()
-            .find(|s| s.parent_span_id.is_none())
-            .or_else(|| self.roots().next().map(|i| &self.spans[i]))
+        self.spans.iter().find(|s| s.parent_span_id.is_none()).or_else(|| self.roots().next().map(|i| &self.spans[i]))
     }
 
     /// Earliest start.

@@ -88,10 +88,16 @@ pub fn table(matches: &[Match<'_>]) -> String {
         .iter()
         .map(|m| {
             let t = m.trace;
-            let root = t
-                .root()
-                .map(|r| if r.service().is_empty() { r.name.to_string() } else { format!("{}: {}", r.service(), r.name) })
-                .unwrap_or_default();
+            let root =
+                t.root()
+                    .map(|r| {
+                        if r.service().is_empty() {
+                            r.name.to_string()
+                        } else {
+                            format!("{}: {}", r.service(), r.name)
+                        }
+                    })
+                    .unwrap_or_default();
             let mut names: Vec<&str> = Vec::new();
             for &i in &m.spans {
                 let name = &*t.spans[i].name;

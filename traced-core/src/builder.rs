@@ -5,7 +5,7 @@
 use crate::config::{build_resource, EnvConfig, ExporterKind, OtlpEnv, ResourceSettings};
 use crate::diagnostics;
 use crate::error::InitError;
-use crate::export::{otlp, zipkin, ConsoleExporter};
+use crate::export::{otlp, zipkin, ConsoleExporter, FileExporter, FileSettings};
 use crate::limits::SpanLimits;
 use crate::processor::redact::Redaction;
 use crate::processor::{BatchConfig, BatchProcessor, ExporterBox, SimpleProcessor, TailSampling};
@@ -28,6 +28,7 @@ enum ExporterChoice {
     Console,
     Otlp(Option<OtlpEnv>),
     Zipkin(Option<String>),
+    File(Option<FileSettings>),
     Custom(ExporterBox),
 }
 
@@ -123,6 +124,12 @@ impl TracedBuilder {
         self.exporters.push(ExporterChoice::Zipkin(endpoint));
         self
     }
+    /// Adds an exporter recording OTLP JSON lines to a file, which `traced
+    /// query` reads (`None`: the `TRACED_FILE_*` settings or their defaults).
+    pub fn otlp_file(mut self, settings: Option<FileSettings>) -> Self {
+        self.exporters.push(ExporterChoice::File(settings));
+        self
+    }
     /// Adds any `opentelemetry_sdk` span exporter.
     pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
         self.exporters.push(ExporterChoice::Custom(ExporterBox::new(exporter)));
@@ -206,6 +213,7 @@ impl TracedBuilder {
                     ExporterKind::Console => ExporterChoice::Console,
                     ExporterKind::Otlp => ExporterChoice::Otlp(None),
                     ExporterKind::Zipkin => ExporterChoice::Zipkin(None),
+                    ExporterKind::OtlpFile => ExporterChoice::File(None),
                 })
                 .collect()
         };
@@ -217,6 +225,14 @@ impl TracedBuilder {
                 ExporterChoice::Otlp(settings) => otlp::build(settings.as_ref().unwrap_or(&env.otlp))?,
                 ExporterChoice::Zipkin(endpoint) => {
                     zipkin::build(endpoint.as_deref().or(env.zipkin_endpoint.as_deref()))?
+                }
+                ExporterChoice::File(settings) => {
+                    let settings = settings.unwrap_or_else(|| env.file.clone());
+                    let exporter = FileExporter::new(settings.clone()).map_err(|e| InitError::Exporter {
+                        exporter: "otlp_file",
+                        reason: format!("{}: {e}", settings.path.display()),
+                    })?;
+                    ExporterBox::new(exporter)
                 }
                 ExporterChoice::Custom(e) => e,
             });

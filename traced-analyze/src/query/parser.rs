@@ -277,7 +277,10 @@ impl Parser {
                 self.expect(Tok::RParen, "`,` or `)`")?;
                 return Ok(Stage::By(fields));
             }
-            _ => return self.error("a pipeline stage (`{ ... }`, `count()`, `avg(...)`, `min`, `max`, `sum` or `by(...)`)"),
+            _ => {
+                return self
+                    .error("a pipeline stage (`{ ... }`, `count()`, `avg(...)`, `min`, `max`, `sum` or `by(...)`)")
+            }
         };
         self.bump();
         self.expect(Tok::LParen, "`(`")?;
@@ -315,7 +318,9 @@ mod tests {
     #[test]
     fn structural_binds_tighter_than_and() {
         let p = parse(r#"{ name = "a" } && { name = "b" } >> { status = error } | count() > 1"#).unwrap();
-        assert!(matches!(p.spansets, SpansetExpr::And(_, ref right) if matches!(**right, SpansetExpr::Relation(Relation::Descendant, _, _))));
+        assert!(
+            matches!(p.spansets, SpansetExpr::And(_, ref right) if matches!(**right, SpansetExpr::Relation(Relation::Descendant, _, _)))
+        );
         assert!(matches!(p.stages[..], [Stage::Count(CmpOp::Gt, Literal::Int(1))]));
     }
 

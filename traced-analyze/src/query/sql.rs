@@ -13,7 +13,9 @@
 //! | `tags.X` | `span.X` |
 //!
 //! All conditions apply to one span (as Jaeger's tag search does); `AND`
-//! binds tighter than `OR`. `!=` negates the whole mapping.
+//! binds tighter than `OR`. `!=` negates the whole mapping, so a span
+//! without the attribute satisfies it (TraceQL's own `!=` needs the
+//! attribute present).
 
 use super::QueryError;
 
@@ -43,7 +45,10 @@ pub(crate) fn translate(text: &str) -> Result<String, QueryError> {
         } else if word.eq_ignore_ascii_case("OR") {
             disjuncts.push(Vec::new());
         } else {
-            return Err(QueryError::at(col, format!("expected `AND`, `OR` or the end of the query, found {}", found(word))));
+            return Err(QueryError::at(
+                col,
+                format!("expected `AND`, `OR` or the end of the query, found {}", found(word)),
+            ));
         }
     }
     let body: Vec<String> = disjuncts.into_iter().map(|conds| conds.join(" && ")).collect();
@@ -96,7 +101,13 @@ impl<'a> Words<'a> {
                 });
             }
         }
-        Err(QueryError::at(col, format!("expected a comparison (=, !=, >, >=, <, <=), found {}", found(rest.split_whitespace().next().unwrap_or("")))))
+        Err(QueryError::at(
+            col,
+            format!(
+                "expected a comparison (=, !=, >, >=, <, <=), found {}",
+                found(rest.split_whitespace().next().unwrap_or(""))
+            ),
+        ))
     }
 
     /// A value: a quoted string (either quote), a number, a duration, or a
@@ -106,7 +117,9 @@ impl<'a> Words<'a> {
         let col = self.column();
         let rest = &self.text[self.pos..];
         if let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
-            let end = rest[1..].find(quote).ok_or_else(|| QueryError::at(col, "unterminated string: expected a closing quote"))?;
+            let end = rest[1..]
+                .find(quote)
+                .ok_or_else(|| QueryError::at(col, "unterminated string: expected a closing quote"))?;
             let s = rest[1..1 + end].to_owned();
             self.pos += end + 2;
             return Ok((SqlValue::Str(s), col));
@@ -127,7 +140,12 @@ impl<'a> Words<'a> {
                     SqlValue::Duration(word.to_owned())
                 }
             }
-            _ => return Err(QueryError::at(col, format!("expected a quoted string, a number or true/false, found `{word}`"))),
+            _ => {
+                return Err(QueryError::at(
+                    col,
+                    format!("expected a quoted string, a number or true/false, found `{word}`"),
+                ))
+            }
         };
         Ok((value, col))
     }
@@ -192,10 +210,8 @@ fn condition(words: &mut Words<'_>) -> Result<String, QueryError> {
         "tags.db.operation" => match (&value, op) {
             (SqlValue::Str(s), "=" | "!=") => {
                 let pattern = quote(&format!("(?i){}", regex::escape(s)));
-                let alternatives = vec![
-                    format!("span.db.operation =~ {pattern}"),
-                    format!("span.db.operation.name =~ {pattern}"),
-                ];
+                let alternatives =
+                    vec![format!("span.db.operation =~ {pattern}"), format!("span.db.operation.name =~ {pattern}")];
                 let any = format!("({})", alternatives.join(" || "));
                 return Ok(if op == "=" { any } else { format!("!{any}") });
             }
@@ -231,7 +247,10 @@ mod tests {
             ("SELECT * FROM traces WHERE duration > 1000ms", "{ traceDuration > 1000ms }"),
             ("SELECT * FROM traces WHERE tags.error = true", "{ (status = error || span.error = true) }"),
             ("SELECT * FROM traces WHERE service.name = \"my-app\"", "{ (resource.service.name = \"my-app\") }"),
-            ("select * from traces where operation.name = 'UserService.GetUser'", "{ (name = \"UserService.GetUser\") }"),
+            (
+                "select * from traces where operation.name = 'UserService.GetUser'",
+                "{ (name = \"UserService.GetUser\") }",
+            ),
             ("SELECT * FROM traces WHERE tags.user.id = \"12345\"", "{ (span.user.id = \"12345\") }"),
             (
                 "SELECT * FROM traces WHERE tags.http.status_code = 500",

@@ -108,7 +108,9 @@ impl Tag<'_> {
             }
             (_, J::String(s)) => Value::Str(Arc::from(s.as_str())),
             (_, J::Bool(b)) => Value::Bool(*b),
-            (_, J::Number(n)) => n.as_i64().map(Value::Int).unwrap_or_else(|| Value::Double(n.as_f64().unwrap_or_default())),
+            (_, J::Number(n)) => {
+                n.as_i64().map(Value::Int).unwrap_or_else(|| Value::Double(n.as_f64().unwrap_or_default()))
+            }
             (_, other) => Value::Str(Arc::from(other.to_string())),
         })
     }
@@ -155,7 +157,9 @@ fn emit_span(m: &SpanMessage<'_>, resource: Arc<Resource>, b: &mut Builder) {
         let Some(value) = tag.value() else { continue };
         match (&*tag.key, &value) {
             ("span.kind", Value::Str(s)) => kind = lenient::kind_from_name(s).unwrap_or(SpanKind::Unspecified),
-            ("otel.status_code", Value::Str(s)) => status = status.max(lenient::status_from_name(s).unwrap_or_default()),
+            ("otel.status_code", Value::Str(s)) => {
+                status = status.max(lenient::status_from_name(s).unwrap_or_default())
+            }
             ("otel.status_description", Value::Str(s)) => status_message = s.to_string(),
             ("error", Value::Bool(true)) => status = StatusCode::Error,
             ("otel.scope.name" | "otel.library.name", Value::Str(s)) => scope_name = s.to_string(),

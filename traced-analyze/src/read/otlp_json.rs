@@ -274,7 +274,11 @@ fn emit_span(m: SpanMessage<'_>, resource: &Arc<Resource>, scope_name: &Arc<str>
         events: m
             .events
             .into_iter()
-            .map(|e| Event { time_unix_nano: e.time_unix_nano, name: b.intern(&e.name), attributes: attributes(e.attributes, b) })
+            .map(|e| Event {
+                time_unix_nano: e.time_unix_nano,
+                name: b.intern(&e.name),
+                attributes: attributes(e.attributes, b),
+            })
             .collect(),
         links: m
             .links

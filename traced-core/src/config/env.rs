@@ -23,6 +23,8 @@ pub enum ExporterKind {
     Zipkin,
     /// The readable tree on stdout (`console`, and the deprecated `logging`).
     Console,
+    /// OTLP JSON lines in a file (`otlp_file`; see [`crate::export::file`]).
+    OtlpFile,
 }
 
 /// Batch settings given by `OTEL_BSP_*`; `None` where unset.
@@ -106,6 +108,9 @@ pub struct EnvConfig {
     pub otlp: OtlpEnv,
     /// `OTEL_EXPORTER_ZIPKIN_ENDPOINT`.
     pub zipkin_endpoint: Option<String>,
+    /// `TRACED_FILE_PATH`, `TRACED_FILE_MAX_BYTES`, `TRACED_FILE_MAX_FILES`
+    /// (not OpenTelemetry variables), for `otlp_file`.
+    pub file: crate::export::FileSettings,
     /// `OTEL_BSP_*`.
     pub batch: BatchEnv,
     /// Span limits.
@@ -135,6 +140,12 @@ impl EnvConfig {
         c.exporters = exporters(&mut r);
         c.otlp = otlp(&mut r);
         c.zipkin_endpoint = r.get("OTEL_EXPORTER_ZIPKIN_ENDPOINT");
+        let defaults = crate::export::FileSettings::default();
+        c.file = crate::export::FileSettings {
+            path: r.get("TRACED_FILE_PATH").map(Into::into).unwrap_or(defaults.path),
+            max_bytes: r.number("TRACED_FILE_MAX_BYTES").unwrap_or(defaults.max_bytes),
+            max_files: r.number("TRACED_FILE_MAX_FILES").unwrap_or(defaults.max_files),
+        };
         c.batch = BatchEnv {
             schedule_delay: r.millis("OTEL_BSP_SCHEDULE_DELAY"),
             export_timeout: r.millis("OTEL_BSP_EXPORT_TIMEOUT"),
@@ -206,6 +217,7 @@ fn exporters(r: &mut Reader<'_>) -> Option<Vec<ExporterKind>> {
             "otlp" => ExporterKind::Otlp,
             "zipkin" => ExporterKind::Zipkin,
             "console" | "logging" => ExporterKind::Console,
+            "otlp_file" => ExporterKind::OtlpFile,
             "none" => return Some(Vec::new()),
             _ => {
                 r.warn(VAR, &raw, format!("unknown exporter `{name}`; it is skipped"));
