@@ -265,8 +265,8 @@ impl Trace {
         let mut index: HashMap<SpanId, usize> = HashMap::with_capacity(spans.len());
         let mut kept = Vec::with_capacity(spans.len());
         for span in spans {
-            if !index.contains_key(&span.span_id) {
-                index.insert(span.span_id, kept.len());
+            if let std::collections::hash_map::Entry::Vacant(slot) = index.entry(span.span_id) {
+                slot.insert(kept.len());
                 kept.push(span);
             }
         }

@@ -91,13 +91,6 @@ pub(crate) enum Field {
     EventName,
 }
 
-impl Field {
-    /// Needs the whole trace, not only the span.
-    pub(crate) fn is_trace_level(&self) -> bool {
-        matches!(self, Field::RootName | Field::RootServiceName | Field::TraceDuration)
-    }
-}
-
 /// A pipeline stage, applied to each spanset in turn.
 #[derive(Debug, Clone)]
 pub(crate) enum Stage {

@@ -36,7 +36,9 @@ pub(crate) fn translate(text: &str) -> Result<String, QueryError> {
     let mut disjuncts: Vec<Vec<String>> = vec![Vec::new()];
     loop {
         let condition = condition(&mut words)?;
-        disjuncts.last_mut().map(|d| d.push(condition));
+        if let Some(current) = disjuncts.last_mut() {
+            current.push(condition);
+        }
         let (word, col) = words.next_word();
         if word.is_empty() {
             break;
@@ -211,7 +213,7 @@ fn condition(words: &mut Words<'_>) -> Result<String, QueryError> {
             (SqlValue::Str(s), "=" | "!=") => {
                 let pattern = quote(&format!("(?i){}", regex::escape(s)));
                 let alternatives =
-                    vec![format!("span.db.operation =~ {pattern}"), format!("span.db.operation.name =~ {pattern}")];
+                    [format!("span.db.operation =~ {pattern}"), format!("span.db.operation.name =~ {pattern}")];
                 let any = format!("({})", alternatives.join(" || "));
                 return Ok(if op == "=" { any } else { format!("!{any}") });
             }
