@@ -8,3 +8,9 @@ pub use traced_macros::traced;
 
 /// Transport integrations, one Cargo feature each.
 pub use traced_integrations as integrations;
+
+/// Reading recorded traces (OTLP JSON, OTLP protobuf, Jaeger JSON) and
+/// querying them with TraceQL: the engine of the `traced` command (feature
+/// `analyze`).
+#[cfg(feature = "analyze")]
+pub use traced_analyze as analyze;

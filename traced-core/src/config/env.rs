@@ -346,6 +346,16 @@ mod tests {
         );
         assert_eq!(read(&[("OTEL_TRACES_EXPORTER", "none")]).exporters, Some(vec![]));
         assert_eq!(read(&[("OTEL_TRACES_EXPORTER", "logging")]).exporters, Some(vec![ExporterKind::Console]));
+        let file = read(&[
+            ("OTEL_TRACES_EXPORTER", "otlp_file"),
+            ("TRACED_FILE_PATH", "/var/log/app/spans.jsonl"),
+            ("TRACED_FILE_MAX_BYTES", "1000"),
+        ]);
+        assert_eq!(file.exporters, Some(vec![ExporterKind::OtlpFile]));
+        assert_eq!(
+            file.file,
+            crate::export::FileSettings { path: "/var/log/app/spans.jsonl".into(), max_bytes: 1000, max_files: 10 }
+        );
         let c = read(&[("OTEL_TRACES_EXPORTER", "kafka")]);
         assert_eq!(c.exporters, None);
         assert!(warned(&c, "OTEL_TRACES_EXPORTER"));

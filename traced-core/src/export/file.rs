@@ -73,7 +73,15 @@ impl FileExporter {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("traces");
         let ext = path.extension().and_then(|s| s.to_str()).map(|e| format!(".{e}")).unwrap_or_default();
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let rotated = dir.join(format!("{stem}-{}{ext}", rotation_stamp(SystemTime::now())));
+        // Two rotations in one microsecond must not share a name: the
+        // second takes the next free microsecond, so names still sort as
+        // rotations happened.
+        let mut at = SystemTime::now();
+        let mut rotated = dir.join(format!("{stem}-{}{ext}", rotation_stamp(at)));
+        while rotated.exists() {
+            at += Duration::from_micros(1);
+            rotated = dir.join(format!("{stem}-{}{ext}", rotation_stamp(at)));
+        }
         std::fs::rename(path, &rotated)?;
         // Oldest first by name: the stamps sort as times do.
         let prefix = format!("{stem}-");
@@ -154,7 +162,7 @@ impl SpanExporter for FileExporter {
     }
 }
 
-/// `traces-2026-11-28T10-41-31.123`: sortable, and valid in file names
+/// `traces-2026-11-28T10-41-31.123456`: sortable, and valid in file names
 /// everywhere.
 fn rotation_stamp(t: SystemTime) -> String {
     let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -171,11 +179,11 @@ fn rotation_stamp(t: SystemTime) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}-{:02}-{:02}.{:03}",
+        "{year:04}-{month:02}-{day:02}T{:02}-{:02}-{:02}.{:06}",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60,
-        since.subsec_millis()
+        since.subsec_micros()
     )
 }
 
@@ -434,6 +442,6 @@ mod tests {
     #[test]
     fn rotation_stamps_sort_as_times_do() {
         let t = UNIX_EPOCH + Duration::from_millis(1_544_712_660_123);
-        assert_eq!(rotation_stamp(t), "2018-12-13T14-51-00.123");
+        assert_eq!(rotation_stamp(t), "2018-12-13T14-51-00.123000");
     }
 }
