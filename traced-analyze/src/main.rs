@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use traced_analyze::output::{table, JsonOutput};
+use traced_analyze::output::{table, JsonOutput, TraceRow};
 use traced_analyze::{read, Query};
 
 #[derive(Parser)]
@@ -67,7 +67,15 @@ fn run_query(text: &str, mut files: Vec<PathBuf>, format: Format, limit: Option<
     if files.is_empty() {
         files.push(PathBuf::from("-"));
     }
-    let (traces, report) = match read::read_paths(&files) {
+    // A query that looks at one span at a time streams: spans are tested
+    // as they are read and only per-trace summaries are kept, so files larger
+    // than memory answer. Others read whole traces first.
+    let result = match query.streaming() {
+        Some(mut run) => read::read_spans(&files, |span| run.push(span)).map(|report| (run.finish(), report)),
+        None => read::read_paths(&files)
+            .map(|(traces, report)| (query.run(&traces).iter().map(TraceRow::new).collect(), report)),
+    };
+    let (mut rows, report): (Vec<TraceRow>, _) = match result {
         Ok(read) => read,
         Err(e) => {
             eprintln!("error: {e}");
@@ -85,13 +93,12 @@ fn run_query(text: &str, mut files: Vec<PathBuf>, format: Format, limit: Option<
             report.spans
         );
     }
-    let mut matches = query.run(&traces);
     if let Some(limit) = limit {
-        matches.truncate(limit);
+        rows.truncate(limit);
     }
     let text = match format {
-        Format::Table => table(&matches),
-        Format::Json => match serde_json::to_string_pretty(&JsonOutput::new(&matches)) {
+        Format::Table => table(&rows),
+        Format::Json => match serde_json::to_string_pretty(&JsonOutput { traces: &rows }) {
             Ok(json) => json + "\n",
             Err(e) => {
                 eprintln!("error: {e}");

@@ -6,14 +6,14 @@ use std::fmt::Write as _;
 
 /// `--format json`: the matched traces and, in each, the spans that matched.
 #[derive(Debug, Serialize)]
-pub struct JsonOutput {
+pub struct JsonOutput<'a> {
     /// One entry per matched trace.
-    pub traces: Vec<JsonTrace>,
+    pub traces: &'a [TraceRow],
 }
 
-/// A matched trace.
-#[derive(Debug, Serialize)]
-pub struct JsonTrace {
+/// A matched trace, as the table and the JSON show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceRow {
     /// Hex trace id.
     pub trace_id: String,
     /// The root span's service.
@@ -28,13 +28,13 @@ pub struct JsonTrace {
     pub span_count: usize,
     /// Spans that failed.
     pub error_count: usize,
-    /// The spans that matched.
-    pub spans: Vec<JsonSpan>,
+    /// The spans that matched, in start order.
+    pub spans: Vec<SpanRow>,
 }
 
 /// A matched span.
-#[derive(Debug, Serialize)]
-pub struct JsonSpan {
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpanRow {
     /// Hex span id.
     pub span_id: String,
     /// Its name.
@@ -45,85 +45,72 @@ pub struct JsonSpan {
     pub duration_ns: u64,
 }
 
-impl JsonOutput {
-    /// The JSON form of `matches`.
-    pub fn new(matches: &[Match<'_>]) -> JsonOutput {
-        let traces = matches
-            .iter()
-            .map(|m| {
-                let t = m.trace;
-                let root = t.root();
-                JsonTrace {
-                    trace_id: t.trace_id.to_string(),
-                    root_service: root.map(|r| r.service().to_owned()).unwrap_or_default(),
-                    root_name: root.map(|r| r.name.to_string()).unwrap_or_default(),
-                    start_unix_nano: t.start_unix_nano(),
-                    duration_ns: t.duration_nanos(),
-                    span_count: t.spans.len(),
-                    error_count: t.error_count(),
-                    spans: m
-                        .spans
-                        .iter()
-                        .map(|&i| {
-                            let s = &t.spans[i];
-                            JsonSpan {
-                                span_id: s.span_id.to_string(),
-                                name: s.name.to_string(),
-                                service: s.service().to_owned(),
-                                duration_ns: s.duration_nanos(),
-                            }
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        JsonOutput { traces }
+impl SpanRow {
+    /// The row for `span`.
+    pub fn new(span: &crate::model::Span) -> SpanRow {
+        SpanRow {
+            span_id: span.span_id.to_string(),
+            name: span.name.to_string(),
+            service: span.service().to_owned(),
+            duration_ns: span.duration_nanos(),
+        }
+    }
+}
+
+impl TraceRow {
+    /// The row for a match found over whole traces.
+    pub fn new(m: &Match<'_>) -> TraceRow {
+        let t = m.trace;
+        let root = t.root();
+        TraceRow {
+            trace_id: t.trace_id.to_string(),
+            root_service: root.map(|r| r.service().to_owned()).unwrap_or_default(),
+            root_name: root.map(|r| r.name.to_string()).unwrap_or_default(),
+            start_unix_nano: t.start_unix_nano(),
+            duration_ns: t.duration_nanos(),
+            span_count: t.spans.len(),
+            error_count: t.error_count(),
+            spans: m.spans.iter().map(|&i| SpanRow::new(&t.spans[i])).collect(),
+        }
     }
 }
 
 /// The table: a row per trace, the matched spans' names at the end.
-pub fn table(matches: &[Match<'_>]) -> String {
+pub fn table(rows: &[TraceRow]) -> String {
     let header = ["TRACE ID", "ROOT", "START (UTC)", "DURATION", "SPANS", "ERRORS", "MATCHED"];
-    let rows: Vec<[String; 7]> = matches
+    let cells: Vec<[String; 7]> = rows
         .iter()
-        .map(|m| {
-            let t = m.trace;
-            let root =
-                t.root()
-                    .map(|r| {
-                        if r.service().is_empty() {
-                            r.name.to_string()
-                        } else {
-                            format!("{}: {}", r.service(), r.name)
-                        }
-                    })
-                    .unwrap_or_default();
+        .map(|t| {
+            let root = if t.root_service.is_empty() {
+                t.root_name.clone()
+            } else {
+                format!("{}: {}", t.root_service, t.root_name)
+            };
             let mut names: Vec<&str> = Vec::new();
-            for &i in &m.spans {
-                let name = &*t.spans[i].name;
-                if !names.contains(&name) {
-                    names.push(name);
+            for span in &t.spans {
+                if !names.contains(&span.name.as_str()) {
+                    names.push(&span.name);
                 }
             }
             let shown = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
             let matched = if names.len() > 3 {
-                format!("{} spans: {shown}, +{} more", m.spans.len(), names.len() - 3)
+                format!("{} spans: {shown}, +{} more", t.spans.len(), names.len() - 3)
             } else {
-                format!("{} span{}: {shown}", m.spans.len(), if m.spans.len() == 1 { "" } else { "s" })
+                format!("{} span{}: {shown}", t.spans.len(), if t.spans.len() == 1 { "" } else { "s" })
             };
             [
-                t.trace_id.to_string(),
+                t.trace_id.clone(),
                 root,
-                utc(t.start_unix_nano()),
-                duration(t.duration_nanos()),
-                t.spans.len().to_string(),
-                t.error_count().to_string(),
+                utc(t.start_unix_nano),
+                duration(t.duration_ns),
+                t.span_count.to_string(),
+                t.error_count.to_string(),
                 matched,
             ]
         })
         .collect();
     let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
+    for row in &cells {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -142,7 +129,7 @@ pub fn table(matches: &[Match<'_>]) -> String {
         out.push('\n');
     };
     line(&header.map(str::to_owned));
-    for row in &rows {
+    for row in &cells {
         line(row);
     }
     let _ = write!(out, "{} trace{}", rows.len(), if rows.len() == 1 { "" } else { "s" });

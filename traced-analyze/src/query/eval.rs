@@ -70,7 +70,7 @@ pub(crate) fn run(pipeline: &Pipeline, trace: &Trace) -> Option<Vec<usize>> {
         root_service: root.map(|r| r.service()),
         duration: trace.duration_nanos(),
     };
-    let cx = Cx { trace, facts };
+    let cx = Cx { spans: &trace.spans, tree: Some(trace), facts };
     let first = cx.spanset(&pipeline.spansets);
     let mut spansets = if first.is_empty() { Vec::new() } else { vec![first] };
     for stage in &pipeline.stages {
@@ -85,15 +85,35 @@ pub(crate) fn run(pipeline: &Pipeline, trace: &Trace) -> Option<Vec<usize>> {
     (!all.is_empty()).then_some(all)
 }
 
+/// Whether `expr` holds for `span` alone: for conditions that need nothing
+/// of the rest of the trace (see [`needs_trace`]).
+pub(crate) fn test_span(expr: &Expr, span: &crate::model::Span) -> bool {
+    let facts = TraceFacts { root_name: None, root_service: None, duration: 0 };
+    Cx { spans: std::slice::from_ref(span), tree: None, facts }.test(expr, 0)
+}
+
+/// Whether `expr` reads the trace (root, trace duration) besides the span.
+pub(crate) fn needs_trace(expr: &Expr) -> bool {
+    let field = |o: &Operand| matches!(o, Operand::Field(f) if matches!(f, Field::RootName | Field::RootServiceName | Field::TraceDuration));
+    match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => needs_trace(a) || needs_trace(b),
+        Expr::Not(a) => needs_trace(a),
+        Expr::Compare(l, _, r) => field(l) || field(r),
+        Expr::Truthy(o) => field(o),
+    }
+}
+
 struct Cx<'a> {
-    trace: &'a Trace,
+    spans: &'a [crate::model::Span],
+    /// The tree, for structural operators; `None` when testing a lone span.
+    tree: Option<&'a Trace>,
     facts: TraceFacts<'a>,
 }
 
 impl<'a> Cx<'a> {
     fn spanset(&self, e: &SpansetExpr) -> Vec<usize> {
         match e {
-            SpansetExpr::Select(expr) => (0..self.trace.spans.len()).filter(|&i| self.test(expr, i)).collect(),
+            SpansetExpr::Select(expr) => (0..self.spans.len()).filter(|&i| self.test(expr, i)).collect(),
             SpansetExpr::And(a, b) => {
                 let (a, b) = (self.spanset(a), self.spanset(b));
                 if a.is_empty() || b.is_empty() {
@@ -108,7 +128,7 @@ impl<'a> Cx<'a> {
                 if a.is_empty() {
                     return Vec::new();
                 }
-                let mut in_a = vec![false; self.trace.spans.len()];
+                let mut in_a = vec![false; self.spans.len()];
                 for &i in &a {
                     in_a[i] = true;
                 }
@@ -119,7 +139,7 @@ impl<'a> Cx<'a> {
 
     /// Whether `s` stands in `relation` to some span marked in `in_a`.
     fn related(&self, relation: Relation, s: usize, in_a: &[bool]) -> bool {
-        let t = self.trace;
+        let Some(t) = self.tree else { return false };
         match relation {
             Relation::Child => t.parent(s).is_some_and(|p| in_a[p]),
             Relation::Descendant => self.ancestors(s).any(|p| in_a[p]),
@@ -134,8 +154,9 @@ impl<'a> Cx<'a> {
     /// `s`'s ancestors, nearest first; bounded, so a cycle in a broken file
     /// cannot loop.
     fn ancestors(&self, s: usize) -> impl Iterator<Item = usize> + '_ {
-        let limit = self.trace.spans.len();
-        std::iter::successors(self.trace.parent(s), move |&p| self.trace.parent(p)).take(limit)
+        let limit = self.spans.len();
+        let parent = move |i: usize| self.tree.and_then(|t| t.parent(i));
+        std::iter::successors(parent(s), move |&p| parent(p)).take(limit)
     }
 
     fn test(&self, e: &Expr, i: usize) -> bool {
@@ -201,7 +222,7 @@ impl<'a> Cx<'a> {
     }
 
     fn field(&self, field: &Field, i: usize, f: &mut dyn FnMut(V<'a>)) {
-        let span = &self.trace.spans[i];
+        let span = &self.spans[i];
         match field {
             Field::Name => f(V::Str(&span.name)),
             Field::Status => f(V::Status(span.status)),

@@ -16,8 +16,11 @@ mod lexer;
 mod parser;
 mod sql;
 
-use crate::model::{Trace, TraceSet};
+use crate::model::{Span, Trace, TraceId, TraceSet};
+use crate::output::{SpanRow, TraceRow};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 pub use lexer::Scope;
 
@@ -95,6 +98,94 @@ impl Query {
     /// Runs over one trace.
     pub fn run_trace<'a>(&self, trace: &'a Trace) -> Option<Match<'a>> {
         eval::run(&self.pipeline, trace).map(|spans| Match { trace, spans })
+    }
+}
+
+impl Query {
+    /// A run that takes spans one at a time and keeps only a summary per
+    /// trace and the spans that matched, when the query allows it: one
+    /// selector (any `&&`, `||`, `!` inside) that reads only the span and its
+    /// resource. `None` for structural operators, pipelines and the trace
+    /// intrinsics (`rootName`, `rootServiceName`, `traceDuration`), which
+    /// need whole traces.
+    pub fn streaming(&self) -> Option<StreamingRun> {
+        let ast::SpansetExpr::Select(expr) = &self.pipeline.spansets else { return None };
+        if !self.pipeline.stages.is_empty() || eval::needs_trace(expr) {
+            return None;
+        }
+        Some(StreamingRun { expr: expr.clone(), traces: HashMap::new() })
+    }
+}
+
+/// A query running over spans as they are read; see [`Query::streaming`].
+///
+/// Memory: about a hundred bytes per trace seen, plus the matched spans'
+/// rows, whatever the number of spans. Two differences from the run over
+/// whole traces: a span recorded twice is counted twice, and a trace with
+/// no parentless span takes its earliest span as root.
+#[derive(Debug)]
+pub struct StreamingRun {
+    expr: ast::Expr,
+    traces: HashMap<TraceId, Summary>,
+}
+
+#[derive(Debug)]
+struct Summary {
+    start: u64,
+    end: u64,
+    /// The earliest parentless span, else the earliest span: start, name, service.
+    root: (bool, u64, Arc<str>, Arc<str>),
+    span_count: usize,
+    error_count: usize,
+    matched: Vec<(u64, SpanRow)>,
+}
+
+impl StreamingRun {
+    /// Takes one span.
+    pub fn push(&mut self, span: Span) {
+        let matched = eval::test_span(&self.expr, &span);
+        let is_root = span.parent_span_id.is_none();
+        let s = self.traces.entry(span.trace_id).or_insert_with(|| Summary {
+            start: span.start_unix_nano,
+            end: span.end_unix_nano,
+            root: (is_root, span.start_unix_nano, span.name.clone(), span.resource.service_name.clone()),
+            span_count: 0,
+            error_count: 0,
+            matched: Vec::new(),
+        });
+        s.start = s.start.min(span.start_unix_nano);
+        s.end = s.end.max(span.end_unix_nano);
+        s.span_count += 1;
+        s.error_count += usize::from(span.is_error());
+        let better_root = (is_root && !s.root.0) || (is_root == s.root.0 && span.start_unix_nano < s.root.1);
+        if better_root {
+            s.root = (is_root, span.start_unix_nano, span.name.clone(), span.resource.service_name.clone());
+        }
+        if matched {
+            s.matched.push((span.start_unix_nano, SpanRow::new(&span)));
+        }
+    }
+
+    /// The matching traces, in start order, as rows.
+    pub fn finish(self) -> Vec<TraceRow> {
+        let mut rows: Vec<(TraceId, Summary)> =
+            self.traces.into_iter().filter(|(_, s)| !s.matched.is_empty()).collect();
+        rows.sort_by(|a, b| a.1.start.cmp(&b.1.start).then(a.0.cmp(&b.0)));
+        rows.into_iter()
+            .map(|(id, mut s)| {
+                s.matched.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.span_id.cmp(&b.1.span_id)));
+                TraceRow {
+                    trace_id: id.to_string(),
+                    root_service: s.root.3.to_string(),
+                    root_name: s.root.2.to_string(),
+                    start_unix_nano: s.start,
+                    duration_ns: s.end.saturating_sub(s.start),
+                    span_count: s.span_count,
+                    error_count: s.error_count,
+                    spans: s.matched.into_iter().map(|(_, row)| row).collect(),
+                }
+            })
+            .collect()
     }
 }
 
