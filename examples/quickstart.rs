@@ -4,6 +4,7 @@
 //! cargo run --example quickstart            # calls itself a few times, prints each trace, exits
 //! cargo run --example quickstart -- --serve # keeps serving on 127.0.0.1:$PORT (default 8080)
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 cargo run --example quickstart   # to a collector or Jaeger
+//! OTEL_TRACES_EXPORTER=otlp_file cargo run --example quickstart       # to traces.jsonl, for `traced query`
 //! ```
 //!
 //! An axum app behind the traced server layer: `GET /health` and
@@ -47,7 +48,7 @@ enum UserError {
 impl std::fmt::Display for UserError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            UserError::Database(message) => write!(f, "database error: {message}"),
+            UserError::Database(message) => f.write_str(message),
         }
     }
 }
@@ -77,7 +78,7 @@ impl UserService {
     /// One query through the traced pool: its own CLIENT span below this one.
     async fn fetch_user_from_db(&self, id: &str) -> Result<Option<User>, UserError> {
         if id == "error" {
-            return Err(UserError::Database("connection to the user store lost".into()));
+            return Err(UserError::Database("database connection failed".into()));
         }
         let Ok(id) = id.parse::<i64>() else { return Ok(None) };
         let user =
@@ -120,7 +121,8 @@ pub(crate) async fn database() -> Result<TracedPool<Sqlite>, sqlx::Error> {
     let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await?;
     sqlx::raw_sql(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);
-         INSERT INTO users VALUES (1, 'Ada Lovelace', 'ada@example.com'), (2, 'Alan Turing', 'alan@example.org');",
+         INSERT INTO users VALUES (1, 'Ada Lovelace', 'ada@example.com'), (2, 'Alan Turing', 'alan@example.org'),
+                                 (12345, 'Grace Hopper', 'grace@example.net');",
     )
     .execute(&pool)
     .await?;
@@ -130,7 +132,7 @@ pub(crate) async fn database() -> Result<TracedPool<Sqlite>, sqlx::Error> {
 /// Calls the running app the way a client would, through the traced client.
 async fn call_it(base: &str) -> Result<(), reqwest::Error> {
     let client = reqwest::Client::new();
-    for path in ["/health", "/users/1", "/users/404", "/users/error"] {
+    for path in ["/health", "/users/1", "/users/12345", "/users/404", "/users/error"] {
         let mut request = client.get(format!("{base}{path}"));
         if path == "/users/1" {
             request = request.header("x-request-id", "quickstart-1");
@@ -170,10 +172,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let base = format!("http://{}", listener.local_addr()?);
         tokio::spawn(async move { axum::serve(listener, app(users)).await });
         call_it(&base).await?;
+        let to_file = std::env::var("OTEL_TRACES_EXPORTER").is_ok_and(|e| e.contains("otlp_file"));
         match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
             .or_else(|_| std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
         {
             Ok(endpoint) => println!("\nThe traces went to {endpoint}."),
+            Err(_) if to_file => {
+                let path = std::env::var("TRACED_FILE_PATH").unwrap_or_else(|_| "traces.jsonl".into());
+                println!("\nThe traces went to {path}: try `traced query '{{ status = error }}' {path}`.");
+            }
             Err(_) => println!("\nThe traces (client span → server span → UserService → SQL):\n"),
         }
     }

@@ -43,7 +43,9 @@ async fn a_found_user_and_the_error_path() {
     let failed = client.get(format!("{base}/users/error")).send_traced().await.unwrap();
     assert_eq!(failed.status(), 500);
     let fetch = spans.span("UserService.fetch_user_from_db");
-    assert!(matches!(&fetch.status, Status::Error { description } if description.contains("user store lost")));
+    assert!(
+        matches!(&fetch.status, Status::Error { description } if description.contains("database connection failed"))
+    );
     assert!(fetch.event("exception").is_some());
     assert!(spans.span("UserService.get_user").is_error());
     assert!(spans.span("GET /users/{id}").is_error(), "a 500 is a server error");

@@ -77,6 +77,9 @@ impl TraceRow {
 
 /// The table: a row per trace, the matched spans' names at the end.
 pub fn table(rows: &[TraceRow]) -> String {
+    if rows.is_empty() {
+        return "no traces match\n".to_owned();
+    }
     let header = ["TRACE ID", "ROOT", "START (UTC)", "DURATION", "SPANS", "ERRORS", "MATCHED"];
     let cells: Vec<[String; 7]> = rows
         .iter()
