@@ -24,6 +24,7 @@
 //! # Ok::<(), traced_analyze::QueryError>(())
 //! ```
 
+pub mod analysis;
 pub mod model;
 pub mod output;
 pub mod query;
