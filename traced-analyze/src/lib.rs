@@ -29,6 +29,7 @@ pub mod model;
 pub mod output;
 pub mod query;
 pub mod read;
+pub mod report;
 
 pub use model::{Span, Trace, TraceSet};
 pub use query::{Match, Query, QueryError};

@@ -140,6 +140,35 @@ pub fn table(rows: &[TraceRow]) -> String {
     out
 }
 
+/// Aligned columns under a header, two spaces apart; the last column runs
+/// free.
+pub fn grid(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[String]| {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                let _ = write!(text, "{cell:<w$}  ");
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for row in rows {
+        line(row);
+    }
+    out
+}
+
 /// `1.250s`, `12.3ms`, `850µs`, `40ns`.
 pub fn duration(nanos: u64) -> String {
     let n = nanos as f64;

@@ -1,8 +1,8 @@
 //! The service dependency graph: an edge for every parent → child pair of
 //! spans in different services (one call each), and for a CLIENT span no
-//! recorded service answered, an edge to its peer as the span names it
-//! (`peer.service`, else `server.address`): the databases and third-party
-//! APIs nobody instruments. Per edge: calls, errors (the callee's span
+//! recorded span answered, an edge to its peer as the span names it
+//! (`peer.service`, else `server.address`, else `db.system.name`): the
+//! databases and third-party APIs nobody instruments. Per edge: calls, errors (the callee's span
 //! failed) and the callee's latency.
 
 use super::stats::percentile;
@@ -60,10 +60,17 @@ pub fn dependencies(traces: &TraceSet) -> DependencyGraph {
                 }
             }
             if span.kind == SpanKind::Client {
-                let answered = trace.children(i).iter().any(|&c| trace.spans[c].service() != span.service());
-                let peer = ["peer.service", "server.address"].iter().find_map(|key| match span.attribute(key) {
-                    Some(Value::Str(s)) if !s.is_empty() => Some(s.to_string()),
-                    _ => None,
+                // Answered: a recorded span served it (another service, or
+                // this one's own server span).
+                let answered = trace.children(i).iter().any(|&c| {
+                    let child = &trace.spans[c];
+                    child.service() != span.service() || matches!(child.kind, SpanKind::Server | SpanKind::Consumer)
+                });
+                let peer = ["peer.service", "server.address", "db.system.name"].iter().find_map(|key| {
+                    match span.attribute(key) {
+                        Some(Value::Str(s)) if !s.is_empty() => Some(s.to_string()),
+                        _ => None,
+                    }
                 });
                 if let (false, Some(peer)) = (answered, peer) {
                     let acc = edges.entry((span.service().to_owned(), peer, true)).or_default();
