@@ -95,3 +95,52 @@ fn a_syntax_error_exits_2_with_a_caret() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8(out.stderr).unwrap().starts_with("error: /nonexistent/traces.json: "));
 }
+
+#[test]
+fn analysis_subcommands_print_tables_json_and_graphs() {
+    let (dir, file) = seed_file();
+    // One trace's critical path.
+    let out = traced(&["critical-path", "--trace", &trace_hex(3), &file], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("Critical path of {} (80.0ms):", trace_hex(3))), "{text}");
+    assert!(text.contains("checkout: OrderRepo.save"), "{text}");
+    // Over all traces: the bottlenecks, as JSON.
+    let out = traced(&["critical-path", "--format", "json", &file], None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["traces"], 6);
+    assert_eq!(json["bottlenecks"][0]["operation"], "my-app: ReportService.build");
+    // Statistics by service.
+    let out = traced(&["stats", "--by", "service", "--format", "json", &file], None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checkout = json["groups"].as_array().unwrap().iter().find(|g| g["group"] == "checkout").unwrap();
+    assert_eq!((checkout["count"].as_u64(), checkout["errors"].as_u64()), (Some(2), Some(2)));
+    // Dependencies drawn for Graphviz.
+    let out = traced(&["deps", "--format", "dot", &file], None);
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.starts_with("digraph dependencies {"), "{dot}");
+    assert!(dot.contains("\"users\" -> \"postgresql\""), "{dot}");
+    // A comparison of a trace with a slower copy of itself.
+    let b = dir.path().join("b.jsonl");
+    let mut slower = seed_spans();
+    slower[1] = slower[1].clone().at(50, 2400);
+    std::fs::write(&b, ndjson(&slower)).unwrap();
+    let out =
+        traced(&["diff", "--a-trace", &trace_hex(1), "--b-trace", &trace_hex(1), &file, b.to_str().unwrap()], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().nth(2).unwrap_or_default();
+    assert!(
+        first.starts_with("same")
+            && first.contains("+1.000s")
+            && first.ends_with("my-app: GET /report > my-app: ReportService.build"),
+        "{text}"
+    );
+    // The report.
+    let html = dir.path().join("r.html");
+    let out = traced(&["report", &file, "-o", html.to_str().unwrap()], None);
+    assert!(out.status.success());
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<h1>Trace report</h1>"));
+    // dot is for deps only.
+    let out = traced(&["stats", "--format", "dot", &file], None);
+    assert_eq!(out.status.code(), Some(1));
+}
