@@ -14,3 +14,6 @@ pub use traced_integrations as integrations;
 /// `analyze`).
 #[cfg(feature = "analyze")]
 pub use traced_analyze as analyze;
+
+#[cfg(all(feature = "analyze", feature = "test-util"))]
+pub mod trace_queries;
