@@ -57,6 +57,7 @@ pub struct TracedBuilder {
     env: Option<EnvConfig>,
     redaction: Option<Redaction>,
     tail: Option<TailSampling>,
+    id_generator: Option<crate::ids::IdGenerator>,
 }
 
 impl Default for TracedBuilder {
@@ -71,6 +72,7 @@ impl Default for TracedBuilder {
             simple_export: false,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             env: None,
+            id_generator: None,
             redaction: None,
             tail: None,
         }
@@ -139,6 +141,12 @@ impl TracedBuilder {
     #[deprecated(since = "0.2.0", note = "renamed to `exporter`")]
     pub fn with_exporter<E: SpanExporter + 'static>(self, exporter: E) -> Self {
         self.exporter(exporter)
+    }
+    /// How trace ids are made (beats `TRACED_ID_GENERATOR`): X-Ray's form
+    /// for services whose traces end in AWS X-Ray.
+    pub fn id_generator(mut self, generator: crate::ids::IdGenerator) -> Self {
+        self.id_generator = Some(generator);
+        self
     }
     /// Propagation formats (beats `OTEL_PROPAGATORS`).
     pub fn propagators(mut self, kinds: &[PropagatorKind]) -> Self {
@@ -273,7 +281,12 @@ impl TracedBuilder {
         batch.max_export_batch_size = batch.max_export_batch_size.min(batch.max_queue_size).max(1);
         let limits = self.limits.unwrap_or_else(|| env.limits.apply(SpanLimits::default()));
         let sampler = self.sampler.take().or_else(|| env.sampler.clone()).unwrap_or_default();
-        let mut builder = Provider::builder().sampler(sampler).span_limits(limits).resource(resource.clone());
+        let id_generator = self.id_generator.or(env.id_generator).unwrap_or_default();
+        let mut builder = Provider::builder()
+            .sampler(sampler)
+            .span_limits(limits)
+            .resource(resource.clone())
+            .id_generator(id_generator);
         if self.simple_export {
             for e in exporters {
                 builder = builder.processor(SimpleProcessor::new(e, &resource));

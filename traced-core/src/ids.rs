@@ -45,6 +45,40 @@ pub fn new_trace_id() -> TraceId {
     })
 }
 
+/// How new trace ids are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdGenerator {
+    /// All 128 bits random (the default).
+    #[default]
+    Random,
+    /// AWS X-Ray's form: the first 32 bits the start time in seconds since
+    /// the epoch, the other 96 random, so X-Ray accepts the ids as its own
+    /// (`TRACED_ID_GENERATOR=xray`).
+    XRay,
+}
+
+impl IdGenerator {
+    /// A new, valid trace id.
+    #[inline]
+    pub fn trace_id(self) -> TraceId {
+        match self {
+            IdGenerator::Random => new_trace_id(),
+            IdGenerator::XRay => new_xray_trace_id(),
+        }
+    }
+}
+
+/// A trace id whose first 32 bits are the current time in seconds.
+pub fn new_xray_trace_id() -> TraceId {
+    let seconds =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or(0);
+    RNG.with(|rng| {
+        let mut rng = rng.borrow_mut();
+        let random = (u128::from(rng.next_u32()) << 64) | u128::from(rng.next_u64());
+        TraceId::from((u128::from(seconds) << 96) | random)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +96,16 @@ mod tests {
             assert!(spans.insert(s));
             assert!(traces.insert(t));
         }
+    }
+
+    #[test]
+    fn xray_ids_start_with_the_time_in_seconds() {
+        let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let id = IdGenerator::XRay.trace_id().to_bytes();
+        let after = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let seconds = u64::from(u32::from_be_bytes([id[0], id[1], id[2], id[3]]));
+        assert!(before <= seconds && seconds <= after);
+        assert_ne!(IdGenerator::XRay.trace_id(), IdGenerator::XRay.trace_id());
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub(crate) struct ProviderInner {
     /// Tail sampling: spans the head sampler drops are still recorded
     /// (unsampled), so the tail can keep them.
     pub(crate) record_unsampled: bool,
+    pub(crate) id_generator: crate::ids::IdGenerator,
     processors: Vec<Box<dyn Processor>>,
     shut_down: AtomicBool,
     /// Notes the traces it starts, to take their spans on threads with no
@@ -104,6 +105,7 @@ pub struct ProviderBuilder {
     processors: Vec<Box<dyn Processor>>,
     record_unsampled: bool,
     claims_traces: bool,
+    id_generator: crate::ids::IdGenerator,
 }
 
 impl ProviderBuilder {
@@ -126,6 +128,11 @@ impl ProviderBuilder {
     /// that decides later (tail sampling). Every span then costs a record.
     pub fn unsampled_recorded(mut self, on: bool) -> Self {
         self.record_unsampled = on;
+        self
+    }
+    /// How trace ids are made (default: all random).
+    pub fn id_generator(mut self, generator: crate::ids::IdGenerator) -> Self {
+        self.id_generator = generator;
         self
     }
     /// Adds a processor; each receives every finished span.
@@ -179,6 +186,7 @@ impl ProviderBuilder {
             scope: InstrumentationScope::builder("traced").with_version(env!("CARGO_PKG_VERSION")).build(),
             resource,
             record_unsampled: self.record_unsampled,
+            id_generator: self.id_generator,
             processors: self.processors,
             shut_down: AtomicBool::new(false),
             claims_traces: self.claims_traces,

@@ -115,6 +115,9 @@ pub struct EnvConfig {
     pub batch: BatchEnv,
     /// Span limits.
     pub limits: LimitsEnv,
+    /// `TRACED_ID_GENERATOR`: `random` (default) or `xray` (not an
+    /// OpenTelemetry variable).
+    pub id_generator: Option<crate::ids::IdGenerator>,
     /// `TRACED_TAIL_SAMPLING` (not an OpenTelemetry variable).
     pub tail_sampling: Option<crate::processor::TailSampling>,
     /// Values that were malformed and ignored.
@@ -138,6 +141,16 @@ impl EnvConfig {
         c.sampler = super::sampling::with_rules(&mut r, root);
         c.tail_sampling = super::sampling::tail(&mut r);
         c.exporters = exporters(&mut r);
+        c.id_generator = match r.get("TRACED_ID_GENERATOR").as_deref() {
+            None => None,
+            Some("random") => Some(crate::ids::IdGenerator::Random),
+            Some("xray") => Some(crate::ids::IdGenerator::XRay),
+            Some(other) => {
+                let raw = other.to_owned();
+                r.warn("TRACED_ID_GENERATOR", &raw, "expected `random` or `xray`; ignored".to_owned());
+                None
+            }
+        };
         c.otlp = otlp(&mut r);
         c.zipkin_endpoint = r.get("OTEL_EXPORTER_ZIPKIN_ENDPOINT");
         let defaults = crate::export::FileSettings::default();
@@ -188,8 +201,11 @@ fn propagators(r: &mut Reader<'_>) -> Option<Vec<PropagatorKind>> {
             "tracecontext" => PropagatorKind::TraceContext,
             "baggage" => PropagatorKind::Baggage,
             "jaeger" => PropagatorKind::Jaeger,
+            "b3" => PropagatorKind::B3,
+            "b3multi" => PropagatorKind::B3Multi,
+            "xray" => PropagatorKind::XRay,
             "none" => continue,
-            "b3" | "b3multi" | "xray" | "ottrace" => {
+            "ottrace" => {
                 r.warn(VAR, &raw, format!("`{name}` is not supported by traced; it is skipped"));
                 continue;
             }
@@ -307,9 +323,21 @@ mod tests {
             Some(vec![PropagatorKind::Jaeger, PropagatorKind::TraceContext])
         );
         assert_eq!(read(&[("OTEL_PROPAGATORS", "none")]).propagators, Some(vec![]));
-        let c = read(&[("OTEL_PROPAGATORS", "b3,tracecontext,bogus")]);
+        let c = read(&[("OTEL_PROPAGATORS", "ottrace,tracecontext,bogus")]);
         assert_eq!(c.propagators, Some(vec![PropagatorKind::TraceContext]));
         assert_eq!(c.warnings.len(), 2);
+        assert_eq!(
+            read(&[("OTEL_PROPAGATORS", "tracecontext,baggage,b3,b3multi,jaeger,xray")]).propagators,
+            Some(vec![
+                PropagatorKind::TraceContext,
+                PropagatorKind::Baggage,
+                PropagatorKind::B3,
+                PropagatorKind::B3Multi,
+                PropagatorKind::Jaeger,
+                PropagatorKind::XRay
+            ])
+        );
+        assert_eq!(read(&[("TRACED_ID_GENERATOR", "xray")]).id_generator, Some(crate::ids::IdGenerator::XRay));
     }
 
     #[test]

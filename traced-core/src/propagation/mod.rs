@@ -1,10 +1,16 @@
-//! Context propagation: W3C Trace Context + Baggage by default, Jaeger on
-//! request, and the `inject`/`extract` helpers every integration calls.
+//! Context propagation: W3C Trace Context + Baggage by default; Jaeger, B3
+//! (single and multiple headers) and AWS X-Ray on request; and the
+//! `inject`/`extract` helpers every integration calls.
 
+mod b3;
 mod baggage;
 mod jaeger;
 mod trace_context;
+mod xray;
 
+pub use b3::{
+    B3Debug, B3Encoding, B3Propagator, B3, X_B3_FLAGS, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID,
+};
 pub use baggage::{format_baggage, parse_baggage, BaggagePropagator, BAGGAGE};
 pub use jaeger::{format_uber_trace_id, parse_uber_trace_id, JaegerPropagator, UBERCTX_PREFIX, UBER_TRACE_ID};
 pub use trace_context::{
@@ -12,8 +18,25 @@ pub use trace_context::{
     TRACESTATE,
 };
 
+pub use xray::{format_xray, parse_xray, XRayExtra, XRayPropagator, X_AMZN_TRACE_ID};
+
 use opentelemetry::propagation::{Extractor, Injector, TextMapCompositePropagator, TextMapPropagator};
+use opentelemetry::trace::{SpanContext, SpanId};
 use opentelemetry::Context;
+
+/// Set on a context by a propagator whose carrier had ids but no sampling
+/// decision (B3 without a sampling state, X-Ray's `Sampled=?` or none): the
+/// span made under the remote span with this id is decided by our sampler
+/// as a root is, in the caller's trace, instead of read as "not sampled".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SamplingDeferred(pub SpanId);
+
+/// Whether `parent` (the span of `cx`) is a remote span that left the
+/// sampling decision to us.
+#[inline]
+pub(crate) fn is_deferred(cx: &Context, parent: &SpanContext) -> bool {
+    parent.is_remote() && !parent.is_sampled() && cx.get::<SamplingDeferred>().is_some_and(|d| d.0 == parent.span_id())
+}
 
 /// A propagation format, as `OTEL_PROPAGATORS` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +47,12 @@ pub enum PropagatorKind {
     Baggage,
     /// `jaeger`: `uber-trace-id` + `uberctx-*`.
     Jaeger,
+    /// `b3`: Zipkin's single `b3` header (reads the multi-header form too).
+    B3,
+    /// `b3multi`: Zipkin's `X-B3-*` headers (reads the single header too).
+    B3Multi,
+    /// `xray`: AWS X-Ray's `X-Amzn-Trace-Id`.
+    XRay,
 }
 
 impl PropagatorKind {
@@ -35,6 +64,9 @@ impl PropagatorKind {
             PropagatorKind::TraceContext => Box::new(TraceContextPropagator),
             PropagatorKind::Baggage => Box::new(BaggagePropagator),
             PropagatorKind::Jaeger => Box::new(JaegerPropagator),
+            PropagatorKind::B3 => Box::new(B3Propagator::new(B3Encoding::SingleHeader)),
+            PropagatorKind::B3Multi => Box::new(B3Propagator::new(B3Encoding::MultipleHeaders)),
+            PropagatorKind::XRay => Box::new(XRayPropagator),
         }
     }
 }

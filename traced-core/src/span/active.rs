@@ -9,7 +9,7 @@ use super::callsite::{Callsite, Kind};
 use super::current::{collect_pending, RunningMark};
 use super::error::{record_panic, Failure};
 use super::record::{Attributes, FinishedSpan, SpanRecord};
-use crate::ids::{new_span_id, new_trace_id, RANDOM_FLAG};
+use crate::ids::{new_span_id, RANDOM_FLAG};
 use crate::provider::{resolve, ProviderInner, ScopedProvider};
 use crate::sampler::{Decision, SampleInput, Sampler};
 use opentelemetry::trace::{Link, SpanContext, SpanId, Status, TraceContextExt, TraceState};
@@ -300,12 +300,13 @@ pub(crate) fn under_skipped_parent() -> bool {
     crate::provider::all_skip_unsampled_children() && Context::map_current(has_unsampled_span)
 }
 
-/// True when `cx` holds a valid span that is not sampled.
+/// True when `cx` holds a valid span that is not sampled (and, when remote,
+/// did not leave the decision to us).
 #[inline]
 fn has_unsampled_span(cx: &Context) -> bool {
     let span = cx.span();
     let parent = span.span_context();
-    parent.is_valid() && !parent.is_sampled()
+    parent.is_valid() && !parent.is_sampled() && !(parent.is_remote() && crate::propagation::is_deferred(cx, parent))
 }
 
 /// Whether a span would be made under `parent_cx`, and by which provider.
@@ -348,7 +349,10 @@ where
     let parent = parent_span.span_context();
     let has_parent = parent.is_valid();
     let follows_parent = provider.sampler.follows_parent();
-    let trace_id = if has_parent { parent.trace_id() } else { new_trace_id() };
+    let trace_id = if has_parent { parent.trace_id() } else { provider.id_generator.trace_id() };
+    // A remote parent that left the decision to us (B3 or X-Ray without a
+    // sampling state): decided as a root, in the caller's trace.
+    let deferred = has_parent && crate::propagation::is_deferred(parent_cx, parent);
     if !has_parent && provider.claims_traces {
         crate::claims::claim(provider, trace_id);
     }
@@ -357,7 +361,7 @@ where
     let mut attributes = Attributes::new();
     let mut links = Vec::new();
     let mut fill = Some((start.attributes, start.links));
-    let (decision, extra) = if has_parent && follows_parent {
+    let (decision, extra) = if has_parent && follows_parent && !deferred {
         let d = if parent.is_sampled() { Decision::RecordAndSample } else { Decision::Drop };
         (d, None)
     } else {
@@ -369,7 +373,7 @@ where
             }
             let sampled = provider.sampler.decide(&SampleInput {
                 parent_cx,
-                parent: has_parent.then_some(parent),
+                parent: (has_parent && !deferred).then_some(parent),
                 trace_id,
                 name: &start.name,
                 kind: &kind,
@@ -380,7 +384,7 @@ where
         } else {
             let sampled = provider.sampler.decide(&SampleInput {
                 parent_cx,
-                parent: has_parent.then_some(parent),
+                parent: (has_parent && !deferred).then_some(parent),
                 trace_id,
                 name: &start.name,
                 kind: &kind,
