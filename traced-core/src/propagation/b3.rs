@@ -120,8 +120,10 @@ fn parse_single(value: &str) -> Option<B3Context> {
     match parts.as_slice() {
         [state] => Some(B3Context { ids: None, sampling: sampling_state(state)? }),
         [trace, span, rest @ ..] if rest.len() <= 2 => {
+            // An unknown sampling state keeps the ids, unsampled, as the
+            // other OpenTelemetry SDKs read it: the trace stays connected.
             let sampling = match rest.first() {
-                Some(state) => sampling_state(state)?,
+                Some(state) => sampling_state(state).unwrap_or(Sampling::Deny),
                 None => Sampling::Deferred,
             };
             if let Some(parent) = rest.get(1) {
@@ -138,8 +140,8 @@ fn parse_multi(extractor: &dyn Extractor) -> Option<B3Context> {
     let debug = extractor.get(X_B3_FLAGS).map(str::trim) == Some("1");
     let sampled = match extractor.get(X_B3_SAMPLED).map(str::trim) {
         Some("1") | Some("true") => Some(Sampling::Accept),
-        Some("0") | Some("false") => Some(Sampling::Deny),
-        Some(_) => return None,
+        // Unknown values read as "not sampled", as for the single header.
+        Some(_) => Some(Sampling::Deny),
         None => None,
     };
     let sampling = if debug { Sampling::Debug } else { sampled.unwrap_or(Sampling::Deferred) };
@@ -253,18 +255,17 @@ mod tests {
 
     #[test]
     fn malformed_and_id_less_headers_continue_nothing() {
-        for value in [
-            "0",
-            "1",
-            "d",
-            "",
-            "x",
-            &format!("{T}-{S}-2"),
-            &format!("{T}-0000000000000000-1"),
-            &format!("{T}-{S}-1-zz"),
-        ] {
+        for value in ["0", "1", "d", "", "x", &format!("{T}-0000000000000000-1"), &format!("{T}-{S}-1-zz")] {
             assert!(!extract(&[("b3", value)]).span().span_context().is_valid(), "{value:?}");
         }
+    }
+
+    #[test]
+    fn an_unknown_sampling_state_keeps_the_ids_unsampled() {
+        let cx = extract(&[("b3", &format!("{T}-{S}-2"))]);
+        let sc = cx.span().span_context().clone();
+        assert!(sc.is_valid() && !sc.is_sampled());
+        assert!(cx.get::<SamplingDeferred>().is_none());
     }
 
     #[test]
