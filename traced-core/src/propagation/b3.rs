@@ -12,10 +12,10 @@
 //! trace id is left-padded to 128 bits. Debug means sampled, and is written
 //! back (`d`, or `X-B3-Flags: 1` instead of `X-B3-Sampled`). With no
 //! sampling state the decision is deferred: the context carries
-//! [`SamplingDeferred`], and the span made under it is decided by our
+//! [`SAMPLING_DEFERRED`], and the span made under it is decided by our
 //! sampler as for a root, in the caller's trace.
 
-use super::SamplingDeferred;
+use super::{is_deferred, SAMPLING_DEFERRED};
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
@@ -163,7 +163,7 @@ impl TextMapPropagator for B3Propagator {
         let debug = sc.is_sampled() && cx.get::<B3Debug>().is_some_and(|d| d.0 == sc.trace_id());
         // Still undecided: the extracted remote context with no span made
         // under it (nothing installed). Pass the deferral on.
-        let deferred = !sc.is_sampled() && cx.get::<SamplingDeferred>().is_some_and(|d| d.0 == sc.span_id());
+        let deferred = !sc.is_sampled() && is_deferred(sc);
         match self.encoding {
             B3Encoding::SingleHeader => {
                 let state = match (debug, deferred, sc.is_sampled()) {
@@ -193,14 +193,15 @@ impl TextMapPropagator for B3Propagator {
             // trace starts and our sampler decides it.
             return cx.clone();
         };
-        let sampled = matches!(sampling, Sampling::Accept | Sampling::Debug);
-        let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
+        let flags = match sampling {
+            Sampling::Accept | Sampling::Debug => TraceFlags::SAMPLED,
+            Sampling::Deferred => SAMPLING_DEFERRED,
+            Sampling::Deny => TraceFlags::default(),
+        };
         let sc = SpanContext::new(trace_id, span_id, flags, true, TraceState::NONE);
-        let mut out = cx.with_remote_span_context(sc);
-        match sampling {
-            Sampling::Debug => out = out.with_value(B3Debug(trace_id)),
-            Sampling::Deferred => out = out.with_value(SamplingDeferred(span_id)),
-            _ => {}
+        let out = cx.with_remote_span_context(sc);
+        if sampling == Sampling::Debug {
+            return out.with_value(B3Debug(trace_id));
         }
         out
     }
@@ -249,7 +250,7 @@ mod tests {
             assert_eq!((sc.trace_id().to_string(), sc.span_id().to_string()), (T.to_owned(), S.to_owned()), "{value}");
             assert!(sc.is_remote());
             assert_eq!(sc.is_sampled(), sampled, "{value}");
-            assert_eq!(cx.get::<SamplingDeferred>().is_some(), deferred, "{value}");
+            assert_eq!(is_deferred(&sc), deferred, "{value}");
         }
     }
 
@@ -265,7 +266,7 @@ mod tests {
         let cx = extract(&[("b3", &format!("{T}-{S}-2"))]);
         let sc = cx.span().span_context().clone();
         assert!(sc.is_valid() && !sc.is_sampled());
-        assert!(cx.get::<SamplingDeferred>().is_none());
+        assert!(!is_deferred(&sc));
     }
 
     #[test]
@@ -281,7 +282,7 @@ mod tests {
         let cx = extract(&[("x-b3-traceid", T), ("x-b3-spanid", S), ("x-b3-flags", "1")]);
         assert!(cx.span().span_context().is_sampled(), "debug is sampled");
         let cx = extract(&[("x-b3-traceid", T), ("x-b3-spanid", S)]);
-        assert!(cx.get::<SamplingDeferred>().is_some());
+        assert!(is_deferred(cx.span().span_context()));
         let other = "0af7651916cd43dd8448eb211c80319c";
         let cx = extract(&[
             ("b3", &format!("{other}-{S}-0")),

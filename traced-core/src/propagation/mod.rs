@@ -21,21 +21,25 @@ pub use trace_context::{
 pub use xray::{format_xray, parse_xray, XRayExtra, XRayPropagator, X_AMZN_TRACE_ID};
 
 use opentelemetry::propagation::{Extractor, Injector, TextMapCompositePropagator, TextMapPropagator};
-use opentelemetry::trace::{SpanContext, SpanId};
+use opentelemetry::trace::{SpanContext, TraceFlags};
 use opentelemetry::Context;
 
-/// Set on a context by a propagator whose carrier had ids but no sampling
-/// decision (B3 without a sampling state, X-Ray's `Sampled=?` or none): the
-/// span made under the remote span with this id is decided by our sampler
-/// as a root is, in the caller's trace, instead of read as "not sampled".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SamplingDeferred(pub SpanId);
+/// A trace flag bit (not on any wire) that B3 (no sampling state) and
+/// X-Ray (`Sampled=?`) set on the remote span context they extract when the
+/// caller sent ids but no decision: the span made under it is decided by
+/// our sampler as a root is, in the caller's trace, instead of read as "not
+/// sampled". Our W3C and Jaeger propagators never write it, and spans made
+/// under such a parent do not inherit it. A bit of the flags, not a context
+/// value, so that checking for it costs nothing on the unsampled path.
+pub const SAMPLING_DEFERRED: TraceFlags = TraceFlags::new(DEFERRED_BIT);
 
-/// Whether `parent` (the span of `cx`) is a remote span that left the
-/// sampling decision to us.
+/// The bit of [`SAMPLING_DEFERRED`].
+pub(crate) const DEFERRED_BIT: u8 = 0x80;
+
+/// Whether `sc` left its sampling decision to us.
 #[inline]
-pub(crate) fn is_deferred(cx: &Context, parent: &SpanContext) -> bool {
-    parent.is_remote() && !parent.is_sampled() && cx.get::<SamplingDeferred>().is_some_and(|d| d.0 == parent.span_id())
+pub fn is_deferred(sc: &SpanContext) -> bool {
+    sc.trace_flags().to_u8() & DEFERRED_BIT != 0
 }
 
 /// A propagation format, as `OTEL_PROPAGATORS` names it.

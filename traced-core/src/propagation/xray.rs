@@ -4,10 +4,10 @@
 //! The root is `1-` then the trace id's first 8 hex digits (in X-Ray's own
 //! ids, the start time in seconds), `-`, the other 24. `Sampled=1` and `0`
 //! are decisions; `?` or no `Sampled` leaves the decision to us (see
-//! [`SamplingDeferred`]). Any other field (`Lineage=`, `Self=` from load
+//! [`SAMPLING_DEFERRED`]). Any other field (`Lineage=`, `Self=` from load
 //! balancers) is carried through to the next hop as it came.
 
-use super::SamplingDeferred;
+use super::{is_deferred, SAMPLING_DEFERRED};
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
@@ -65,7 +65,11 @@ pub fn parse_xray(value: &str) -> Option<(SpanContext, bool, String)> {
         Some("?") | None => (false, true),
         Some(_) => return None,
     };
-    let flags = if is_sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
+    let flags = match (is_sampled, deferred) {
+        (true, _) => TraceFlags::SAMPLED,
+        (false, true) => SAMPLING_DEFERRED,
+        (false, false) => TraceFlags::default(),
+    };
     let sc = SpanContext::new(TraceId::from(trace_id), SpanId::from(span_id), flags, true, TraceState::NONE);
     Some((sc, deferred, extra.join(";")))
 }
@@ -95,7 +99,7 @@ impl TextMapPropagator for XRayPropagator {
         if !sc.is_valid() {
             return;
         }
-        let deferred = !sc.is_sampled() && cx.get::<SamplingDeferred>().is_some_and(|d| d.0 == sc.span_id());
+        let deferred = !sc.is_sampled() && is_deferred(sc);
         let extra =
             cx.get::<XRayExtra>().filter(|e| e.trace_id == sc.trace_id()).map(|e| e.fields.as_str()).unwrap_or("");
         injector.set(X_AMZN_TRACE_ID, format_xray(sc, deferred, extra));
@@ -105,11 +109,9 @@ impl TextMapPropagator for XRayPropagator {
         let Some((sc, deferred, extra)) = extractor.get(X_AMZN_TRACE_ID).and_then(parse_xray) else {
             return cx.clone();
         };
-        let (trace_id, span_id) = (sc.trace_id(), sc.span_id());
+        let trace_id = sc.trace_id();
+        let _ = deferred; // carried in the flags
         let mut out = cx.with_remote_span_context(sc);
-        if deferred {
-            out = out.with_value(SamplingDeferred(span_id));
-        }
         if !extra.is_empty() {
             out = out.with_value(XRayExtra { trace_id, fields: extra });
         }
@@ -155,14 +157,14 @@ mod tests {
     #[test]
     fn other_fields_are_carried_and_question_mark_defers() {
         let cx = extract("Self=1-67891234-12456789abcdef012345678;Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=?;Lineage=a87bd80c:1|68fd508a:5");
-        assert!(cx.get::<SamplingDeferred>().is_some());
+        assert!(is_deferred(cx.span().span_context()));
         assert!(!cx.span().span_context().is_sampled());
         assert_eq!(
             inject(&cx).as_deref(),
             Some("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=?;Self=1-67891234-12456789abcdef012345678;Lineage=a87bd80c:1|68fd508a:5")
         );
         let no_sampled = extract("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8");
-        assert!(no_sampled.get::<SamplingDeferred>().is_some());
+        assert!(is_deferred(no_sampled.span().span_context()));
     }
 
     #[test]

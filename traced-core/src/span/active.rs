@@ -12,7 +12,7 @@ use super::record::{Attributes, FinishedSpan, SpanRecord};
 use crate::ids::{new_span_id, RANDOM_FLAG};
 use crate::provider::{resolve, ProviderInner, ScopedProvider};
 use crate::sampler::{Decision, SampleInput, Sampler};
-use opentelemetry::trace::{Link, SpanContext, SpanId, Status, TraceContextExt, TraceState};
+use opentelemetry::trace::{Link, SpanContext, SpanId, Status, TraceContextExt, TraceFlags, TraceState};
 use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -306,7 +306,9 @@ pub(crate) fn under_skipped_parent() -> bool {
 fn has_unsampled_span(cx: &Context) -> bool {
     let span = cx.span();
     let parent = span.span_context();
-    parent.is_valid() && !parent.is_sampled() && !(parent.is_remote() && crate::propagation::is_deferred(cx, parent))
+    // Sampled and deferred bits in one test.
+    const DECIDES: u8 = 0x01 | crate::propagation::DEFERRED_BIT;
+    parent.is_valid() && parent.trace_flags().to_u8() & DECIDES == 0
 }
 
 /// Whether a span would be made under `parent_cx`, and by which provider.
@@ -352,7 +354,7 @@ where
     let trace_id = if has_parent { parent.trace_id() } else { provider.id_generator.trace_id() };
     // A remote parent that left the decision to us (B3 or X-Ray without a
     // sampling state): decided as a root, in the caller's trace.
-    let deferred = has_parent && crate::propagation::is_deferred(parent_cx, parent);
+    let deferred = has_parent && crate::propagation::is_deferred(parent);
     if !has_parent && provider.claims_traces {
         crate::claims::claim(provider, trace_id);
     }
@@ -399,7 +401,13 @@ where
     let decision =
         if decision == Decision::Drop && provider.record_unsampled { Decision::RecordOnly } else { decision };
     let sampled = decision == Decision::RecordAndSample;
-    let flags = if has_parent { parent.trace_flags().with_sampled(sampled) } else { RANDOM_FLAG.with_sampled(sampled) };
+    let flags = if has_parent {
+        // The deferral was the parent's; our span has decided.
+        let inherited = parent.trace_flags().to_u8() & !crate::propagation::DEFERRED_BIT;
+        TraceFlags::new(inherited).with_sampled(sampled)
+    } else {
+        RANDOM_FLAG.with_sampled(sampled)
+    };
     let trace_state = match &extra {
         Some(result) => result.trace_state.clone(),
         None if has_parent => parent.trace_state().clone(),

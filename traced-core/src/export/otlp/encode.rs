@@ -206,7 +206,10 @@ fn span_body(w: &mut Writer, span: &SpanParts<'_>) {
 
 /// Trace flags in bits 0-7, and whether the parent (or linked context) is remote.
 fn flags(cx: &SpanContext, remote: bool) -> u32 {
-    u32::from(cx.trace_flags().to_u8()) | HAS_IS_REMOTE | if remote { IS_REMOTE } else { 0 }
+    // Our deferred-sampling mark (a linked remote context may carry it) is
+    // not a W3C flag: it stays home.
+    let w3c = cx.trace_flags().to_u8() & !crate::propagation::DEFERRED_BIT;
+    u32::from(w3c) | HAS_IS_REMOTE | if remote { IS_REMOTE } else { 0 }
 }
 
 fn trace_state(w: &mut Writer, field: u32, state: &TraceState) {
