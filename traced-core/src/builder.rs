@@ -2,7 +2,7 @@
 //! environment; everything left unset comes from `OTEL_*` variables, then
 //! from the specification's defaults.
 
-use crate::config::{build_resource, EnvConfig, ExporterKind, OtlpEnv, ResourceSettings};
+use crate::config::{build_resource, Detector, EnvConfig, ExporterKind, OtlpEnv, ResourceSettings};
 use crate::diagnostics;
 use crate::error::InitError;
 use crate::export::{otlp, zipkin, ConsoleExporter, FileExporter, FileSettings};
@@ -58,6 +58,7 @@ pub struct TracedBuilder {
     redaction: Option<Redaction>,
     tail: Option<TailSampling>,
     id_generator: Option<crate::ids::IdGenerator>,
+    detectors: Option<Vec<Detector>>,
 }
 
 impl Default for TracedBuilder {
@@ -73,6 +74,7 @@ impl Default for TracedBuilder {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             env: None,
             id_generator: None,
+            detectors: None,
             redaction: None,
             tail: None,
         }
@@ -146,6 +148,12 @@ impl TracedBuilder {
     /// for services whose traces end in AWS X-Ray.
     pub fn id_generator(mut self, generator: crate::ids::IdGenerator) -> Self {
         self.id_generator = Some(generator);
+        self
+    }
+    /// Which resource detectors run (beats `TRACED_RESOURCE_DETECTORS`;
+    /// default: all, see [`crate::config::detect`]); `&[]` for none.
+    pub fn resource_detectors(mut self, detectors: &[Detector]) -> Self {
+        self.detectors = Some(detectors.to_vec());
         self
     }
     /// Propagation formats (beats `OTEL_PROPAGATORS`).
@@ -259,7 +267,10 @@ impl TracedBuilder {
         if env.sdk_disabled {
             return Ok(Pipeline { provider: None, propagators, shutdown_timeout: self.shutdown_timeout });
         }
-        let resource = build_resource(&self.resource, &env.resource_attributes, env.service_name.as_deref());
+        let detectors =
+            self.detectors.clone().or_else(|| env.resource_detectors.clone()).unwrap_or(Detector::ALL.to_vec());
+        let detected = crate::config::detect::detect(&detectors, &crate::config::detect::Sources::system());
+        let resource = build_resource(&self.resource, &detected, &env.resource_attributes, env.service_name.as_deref());
         let (mut exporters, console_only) = self.exporters(&env)?;
         // The built-ins (URL credentials and query values, SQL literals) are
         // on unless `Redaction::none()` turns them off.

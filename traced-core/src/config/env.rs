@@ -118,6 +118,9 @@ pub struct EnvConfig {
     /// `TRACED_ID_GENERATOR`: `random` (default) or `xray` (not an
     /// OpenTelemetry variable).
     pub id_generator: Option<crate::ids::IdGenerator>,
+    /// `TRACED_RESOURCE_DETECTORS`: `none`, `all` or a list (not an
+    /// OpenTelemetry variable; see [`crate::config::detect`]).
+    pub resource_detectors: Option<Vec<crate::config::Detector>>,
     /// `TRACED_TAIL_SAMPLING` (not an OpenTelemetry variable).
     pub tail_sampling: Option<crate::processor::TailSampling>,
     /// Values that were malformed and ignored.
@@ -141,6 +144,16 @@ impl EnvConfig {
         c.sampler = super::sampling::with_rules(&mut r, root);
         c.tail_sampling = super::sampling::tail(&mut r);
         c.exporters = exporters(&mut r);
+        if let Some(raw) = r.get("TRACED_RESOURCE_DETECTORS") {
+            match super::detect::parse_detectors(&raw) {
+                Ok(list) => c.resource_detectors = Some(list),
+                Err(name) => r.warn(
+                    "TRACED_RESOURCE_DETECTORS",
+                    &raw,
+                    format!("unknown detector `{name}` (expected none, all, service, process, host, os, container, k8s); all run"),
+                ),
+            }
+        }
         c.id_generator = match r.get("TRACED_ID_GENERATOR").as_deref() {
             None => None,
             Some("random") => Some(crate::ids::IdGenerator::Random),
@@ -338,6 +351,22 @@ mod tests {
             ])
         );
         assert_eq!(read(&[("TRACED_ID_GENERATOR", "xray")]).id_generator, Some(crate::ids::IdGenerator::XRay));
+    }
+
+    #[test]
+    fn operator_style_references_expand_from_the_environment() {
+        let c = read(&[
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "k8s.pod.name=$(OTEL_RESOURCE_ATTRIBUTES_POD_NAME),team=pay,k8s.node.name=$(NOPE)",
+            ),
+            ("OTEL_RESOURCE_ATTRIBUTES_POD_NAME", "checkout-1"),
+        ]);
+        let attrs: Vec<(String, String)> =
+            c.resource_attributes.iter().map(|kv| (kv.key.to_string(), kv.value.to_string())).collect();
+        assert_eq!(attrs, [("k8s.pod.name".into(), "checkout-1".into()), ("team".into(), "pay".into())]);
+        assert_eq!(c.warnings.len(), 1, "the unset one is reported");
+        assert_eq!(read(&[("TRACED_RESOURCE_DETECTORS", "host,os")]).resource_detectors.map(|d| d.len()), Some(2));
     }
 
     #[test]

@@ -35,10 +35,12 @@ pub fn unknown_service_name() -> String {
     }
 }
 
-/// Builds the resource. Precedence, lowest first: SDK and distro attributes,
-/// `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME`, then what code set.
+/// Builds the resource. Precedence, lowest first: SDK and distro
+/// attributes, what the detectors found, `OTEL_RESOURCE_ATTRIBUTES`,
+/// `OTEL_SERVICE_NAME`, then what code set.
 pub fn build_resource(
     code: &ResourceSettings,
+    detected: &[KeyValue],
     env_attributes: &[KeyValue],
     env_service_name: Option<&str>,
 ) -> Resource {
@@ -49,6 +51,9 @@ pub fn build_resource(
     fn set(attrs: &mut Vec<KeyValue>, kv: KeyValue) {
         attrs.retain(|e| e.key != kv.key);
         attrs.push(kv);
+    }
+    for kv in detected {
+        set(&mut attrs, kv.clone());
     }
     for kv in env_attributes {
         set(&mut attrs, kv.clone());
@@ -86,6 +91,18 @@ pub(super) fn resource_attributes(r: &mut Reader<'_>) -> Vec<KeyValue> {
             return Vec::new();
         };
         let (k, v) = (k.trim(), v.trim());
+        // `$(VAR)`: Kubernetes expands references to variables defined
+        // before this one; one still here names a variable it did not know
+        // (or we run outside Kubernetes): expand it from the environment,
+        // or leave the attribute out.
+        let v = match expand_references(v, r) {
+            Some(v) => v,
+            None => {
+                r.warn(VAR, &raw, format!("`{pair}` names a variable that is not set; that attribute is left out"));
+                continue;
+            }
+        };
+        let v = v.as_str();
         match (strict_decode(k), strict_decode(v)) {
             (Some(k), Some(v)) if !k.is_empty() => out.push(KeyValue::new(k, v)),
             _ => {
@@ -99,6 +116,20 @@ pub(super) fn resource_attributes(r: &mut Reader<'_>) -> Vec<KeyValue> {
         }
     }
     out
+}
+
+/// `$(NAME)` replaced by the variable's value; `None` when one is unset.
+fn expand_references(value: &str, r: &Reader<'_>) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("$(") {
+        let end = rest[start..].find(')')? + start;
+        out.push_str(&rest[..start]);
+        out.push_str(&r.get(&rest[start + 2..end])?);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// Percent-decodes `s`, failing on a `%` not followed by two hex digits or on
@@ -124,7 +155,7 @@ mod tests {
 
     #[test]
     fn falls_back_to_unknown_service_with_the_executable() {
-        let r = build_resource(&ResourceSettings::default(), &[], None);
+        let r = build_resource(&ResourceSettings::default(), &[], &[], None);
         let name = get(&r, SERVICE_NAME).unwrap();
         assert!(name.starts_with("unknown_service:"), "{name}");
         assert_eq!(get(&r, "telemetry.sdk.language").as_deref(), Some("rust"));
@@ -134,9 +165,9 @@ mod tests {
     #[test]
     fn precedence_env_attributes_then_service_name_then_code() {
         let env = [KeyValue::new(SERVICE_NAME, "from-attrs"), KeyValue::new("team", "payments")];
-        let r = build_resource(&ResourceSettings::default(), &env, None);
+        let r = build_resource(&ResourceSettings::default(), &[], &env, None);
         assert_eq!(get(&r, SERVICE_NAME).as_deref(), Some("from-attrs"));
-        let r = build_resource(&ResourceSettings::default(), &env, Some("from-var"));
+        let r = build_resource(&ResourceSettings::default(), &[], &env, Some("from-var"));
         assert_eq!(get(&r, SERVICE_NAME).as_deref(), Some("from-var"));
         let code = ResourceSettings {
             service_name: Some("from-code".into()),
@@ -144,7 +175,7 @@ mod tests {
             environment: Some("staging".into()),
             attributes: vec![KeyValue::new("team", "checkout")],
         };
-        let r = build_resource(&code, &env, Some("from-var"));
+        let r = build_resource(&code, &[], &env, Some("from-var"));
         assert_eq!(get(&r, SERVICE_NAME).as_deref(), Some("from-code"));
         assert_eq!(get(&r, SERVICE_VERSION).as_deref(), Some("1.2.3"));
         assert_eq!(get(&r, DEPLOYMENT_ENVIRONMENT_NAME).as_deref(), Some("staging"));
