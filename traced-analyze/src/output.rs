@@ -81,7 +81,7 @@ pub fn table(rows: &[TraceRow]) -> String {
         return "no traces match\n".to_owned();
     }
     let header = ["TRACE ID", "ROOT", "START (UTC)", "DURATION", "SPANS", "ERRORS", "MATCHED"];
-    let cells: Vec<[String; 7]> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|t| {
             let root = if t.root_service.is_empty() {
@@ -101,7 +101,7 @@ pub fn table(rows: &[TraceRow]) -> String {
             } else {
                 format!("{} span{}: {shown}", t.spans.len(), if t.spans.len() == 1 { "" } else { "s" })
             };
-            [
+            vec![
                 t.trace_id.clone(),
                 root,
                 utc(t.start_unix_nano),
@@ -112,29 +112,7 @@ pub fn table(rows: &[TraceRow]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cells: &[String]| {
-        let mut text = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                let _ = write!(text, "{cell:<w$}  ");
-            }
-        }
-        out.push_str(text.trim_end());
-        out.push('\n');
-    };
-    line(&header.map(str::to_owned));
-    for row in &cells {
-        line(row);
-    }
+    let mut out = grid(&header, &cells);
     let _ = write!(out, "{} trace{}", rows.len(), if rows.len() == 1 { "" } else { "s" });
     out.push('\n');
     out
