@@ -8,12 +8,11 @@
 
 mod fixture;
 
-use fixture::{ndjson, s, seed_spans};
-use opentelemetry_proto::tonic::trace::v1::span::SpanKind::{Client, Consumer, Producer, Server};
+use fixture::{read_traces, seed_and_cart_spans};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use traced_analyze::report::{report, ReportOptions};
-use traced_analyze::{analysis, read, TraceSet};
+use traced_analyze::{analysis, TraceSet};
 
 fn chromium() -> Option<PathBuf> {
     let candidates =
@@ -42,19 +41,7 @@ fn headless(browser: &Path, profile: &Path, args: &[&str]) -> std::process::Outp
 }
 
 fn traces() -> TraceSet {
-    let mut spans = seed_spans();
-    spans.extend([
-        s("api", 7, 1, None, "GET /cart").kind(Server).at(600, 300),
-        s("auth", 7, 2, Some(1), "AuthService.check").at(605, 20),
-        s("orders", 7, 3, Some(1), "OrderService.list").at(630, 200),
-        s("orders", 7, 4, Some(3), "SELECT orders").kind(Client).at(640, 90).str("db.system.name", "postgresql"),
-        s("orders", 7, 5, Some(3), "SELECT items").kind(Client).at(735, 80).str("db.system.name", "postgresql"),
-        s("api", 7, 6, Some(1), "publish cart").kind(Producer).at(850, 5),
-        s("mailer", 7, 7, Some(6), "process cart").kind(Consumer).at(870, 25).error("smtp refused"),
-    ]);
-    let mut out = Vec::new();
-    read::read_bytes("t.jsonl", ndjson(&spans).as_bytes(), |s| out.push(s));
-    TraceSet::from_spans(out)
+    read_traces(&seed_and_cart_spans())
 }
 
 #[test]

@@ -3,25 +3,11 @@
 
 mod fixture;
 
-use fixture::{ndjson, s, seed_spans, trace_hex};
-use opentelemetry_proto::tonic::trace::v1::span::SpanKind::{Client, Consumer, Producer, Server};
-use traced_analyze::{read, Query, TraceSet};
+use fixture::{read_traces, seed_and_cart_spans};
+use traced_analyze::{Query, TraceSet};
 
 fn traces() -> TraceSet {
-    let mut spans = seed_spans();
-    // Trace 7: a fan-out: api -> (auth, orders -> db, db), then a queue hop.
-    spans.extend([
-        s("api", 7, 1, None, "GET /cart").kind(Server).at(600, 300),
-        s("auth", 7, 2, Some(1), "AuthService.check").at(605, 20),
-        s("orders", 7, 3, Some(1), "OrderService.list").at(630, 200),
-        s("orders", 7, 4, Some(3), "SELECT orders").kind(Client).at(640, 90).str("db.system.name", "postgresql"),
-        s("orders", 7, 5, Some(3), "SELECT items").kind(Client).at(735, 80).str("db.system.name", "postgresql"),
-        s("api", 7, 6, Some(1), "publish cart").kind(Producer).at(850, 5),
-        s("mailer", 7, 7, Some(6), "process cart").kind(Consumer).at(870, 25).error("smtp refused"),
-    ]);
-    let mut out = Vec::new();
-    read::read_bytes("t.jsonl", ndjson(&spans).as_bytes(), |s| out.push(s));
-    TraceSet::from_spans(out)
+    read_traces(&seed_and_cart_spans())
 }
 
 fn run(query: &str) -> Vec<(String, Vec<String>)> {
@@ -137,5 +123,4 @@ fn syntax_errors_point_at_the_column() {
         e.render("{ name = }"),
         "{ name = }\n         ^\ncolumn 10: expected an attribute, an intrinsic or a value, found `}`"
     );
-    let _ = trace_hex(1);
 }

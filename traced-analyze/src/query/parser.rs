@@ -167,13 +167,12 @@ impl Parser {
             return Ok(inner);
         }
         let left = self.operand()?;
-        let op = match self.peek() {
-            Tok::Eq => CmpOp::Eq,
-            Tok::Ne => CmpOp::Ne,
-            Tok::Gt => CmpOp::Gt,
-            Tok::Ge => CmpOp::Ge,
-            Tok::Lt => CmpOp::Lt,
-            Tok::Le => CmpOp::Le,
+        if let Some(op) = comparison(self.peek()) {
+            self.bump();
+            let right = self.operand()?;
+            return Ok(Expr::Compare(left, op, right));
+        }
+        match self.peek() {
             Tok::Re | Tok::NotRe => {
                 let negated = self.bump() == Tok::NotRe;
                 let column = self.column();
@@ -185,13 +184,10 @@ impl Parser {
                 let regex = regex::Regex::new(&format!("^(?:{pattern})$"))
                     .map_err(|e| QueryError::at(column, format!("invalid regular expression: {e}")))?;
                 let compare = Expr::Compare(left, CmpOp::Eq, Operand::Regex(regex));
-                return Ok(if negated { Expr::Not(Box::new(compare)) } else { compare });
+                Ok(if negated { Expr::Not(Box::new(compare)) } else { compare })
             }
-            _ => return Ok(Expr::Truthy(left)),
-        };
-        self.bump();
-        let right = self.operand()?;
-        Ok(Expr::Compare(left, op, right))
+            _ => Ok(Expr::Truthy(left)),
+        }
     }
 
     fn operand(&mut self) -> Result<Operand, QueryError> {
@@ -289,18 +285,10 @@ impl Parser {
             Some(_) => Some(self.field()?),
         };
         self.expect(Tok::RParen, "`)`")?;
-        let op = match self.bump() {
-            Tok::Eq => CmpOp::Eq,
-            Tok::Ne => CmpOp::Ne,
-            Tok::Gt => CmpOp::Gt,
-            Tok::Ge => CmpOp::Ge,
-            Tok::Lt => CmpOp::Lt,
-            Tok::Le => CmpOp::Le,
-            _ => {
-                self.pos -= 1;
-                return self.error("a comparison (`=`, `!=`, `>`, `>=`, `<`, `<=`) after the aggregate");
-            }
+        let Some(op) = comparison(self.peek()) else {
+            return self.error("a comparison (`=`, `!=`, `>`, `>=`, `<`, `<=`) after the aggregate");
         };
+        self.bump();
         let Some(threshold) = self.literal()? else {
             return self.error("a number or a duration");
         };
@@ -309,6 +297,19 @@ impl Parser {
             _ => Stage::Count(op, threshold),
         })
     }
+}
+
+/// The comparison `tok` is, if it is one.
+fn comparison(tok: &Tok) -> Option<CmpOp> {
+    Some(match tok {
+        Tok::Eq => CmpOp::Eq,
+        Tok::Ne => CmpOp::Ne,
+        Tok::Gt => CmpOp::Gt,
+        Tok::Ge => CmpOp::Ge,
+        Tok::Lt => CmpOp::Lt,
+        Tok::Le => CmpOp::Le,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

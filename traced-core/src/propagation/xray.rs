@@ -30,10 +30,9 @@ pub struct XRayExtra {
     pub fields: String,
 }
 
-/// What the header says: the span context (with a deferred decision as
-/// not sampled) and whether the decision was deferred, and the other
-/// fields.
-pub fn parse_xray(value: &str) -> Option<(SpanContext, bool, String)> {
+/// What the header says: the span context (a deferred decision marked with
+/// [`SAMPLING_DEFERRED`]) and the other fields.
+pub fn parse_xray(value: &str) -> Option<(SpanContext, String)> {
     let (mut root, mut parent, mut sampled) = (None, None, None);
     let mut extra: Vec<&str> = Vec::new();
     for field in value.split(';').map(str::trim).filter(|f| !f.is_empty()) {
@@ -71,13 +70,14 @@ pub fn parse_xray(value: &str) -> Option<(SpanContext, bool, String)> {
         (false, false) => TraceFlags::default(),
     };
     let sc = SpanContext::new(TraceId::from(trace_id), SpanId::from(span_id), flags, true, TraceState::NONE);
-    Some((sc, deferred, extra.join(";")))
+    Some((sc, extra.join(";")))
 }
 
-/// The header for `sc` (`deferred`: `Sampled=?`), with `extra` fields after.
-pub fn format_xray(sc: &SpanContext, deferred: bool, extra: &str) -> String {
+/// The header for `sc` (`Sampled=?` when it left the decision to us), with
+/// `extra` fields after.
+pub fn format_xray(sc: &SpanContext, extra: &str) -> String {
     let id = sc.trace_id().to_string();
-    let sampled = if deferred {
+    let sampled = if !sc.is_sampled() && is_deferred(sc) {
         "?"
     } else if sc.is_sampled() {
         "1"
@@ -99,18 +99,16 @@ impl TextMapPropagator for XRayPropagator {
         if !sc.is_valid() {
             return;
         }
-        let deferred = !sc.is_sampled() && is_deferred(sc);
         let extra =
             cx.get::<XRayExtra>().filter(|e| e.trace_id == sc.trace_id()).map(|e| e.fields.as_str()).unwrap_or("");
-        injector.set(X_AMZN_TRACE_ID, format_xray(sc, deferred, extra));
+        injector.set(X_AMZN_TRACE_ID, format_xray(sc, extra));
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
-        let Some((sc, deferred, extra)) = extractor.get(X_AMZN_TRACE_ID).and_then(parse_xray) else {
+        let Some((sc, extra)) = extractor.get(X_AMZN_TRACE_ID).and_then(parse_xray) else {
             return cx.clone();
         };
         let trace_id = sc.trace_id();
-        let _ = deferred; // carried in the flags
         let mut out = cx.with_remote_span_context(sc);
         if !extra.is_empty() {
             out = out.with_value(XRayExtra { trace_id, fields: extra });
