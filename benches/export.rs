@@ -11,6 +11,9 @@
 #[path = "../tests/support/otlp_receiver.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod otlp_receiver;
+#[path = "../tests/support/tls.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod tls;
 
 use std::time::{Duration, Instant};
 use traced::config::{EnvConfig, OtlpEnv, OtlpProtocol};

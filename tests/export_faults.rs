@@ -183,6 +183,37 @@ fn retryable_statuses_are_retried_and_others_are_not() {
 /// OTLP: a partial success is a success (never retried, spans counted as
 /// exported); `Retry-After` is waited for, unless it points past the
 /// export's deadline, when the batch fails at once instead of blocking.
+/// A collector that echoes the API key in its error: the failure we report
+/// (and print) has the key redacted, and the status and message otherwise.
+#[test]
+fn a_credential_echoed_by_the_collector_is_redacted_from_the_error() {
+    let _serial = serial();
+    const KEY: &str = "hcaik_01j9secretvalue42";
+    let receiver = FaultyReceiver::start();
+    receiver.set(Behaviour::Refuse { status: 401, message: format!("unknown API key {KEY}") });
+    let traced::Pipeline { provider, .. } = traced::builder()
+        .env(EnvConfig::default())
+        .service_name("faults")
+        .otlp_with(OtlpEnv {
+            traces_endpoint: Some(receiver.endpoint()),
+            protocol: Some(OtlpProtocol::HttpProtobuf),
+            headers: vec![("x-honeycomb-team".into(), KEY.into())],
+            ..Default::default()
+        })
+        .build()
+        .expect("pipeline");
+    let provider = provider.expect("enabled");
+    {
+        let _default = provider.set_default();
+        handle(1);
+    }
+    let said = format!("{:?}", provider.force_flush(Duration::from_secs(10)));
+    assert!(said.contains("HTTP 401") && said.contains("unknown API key <redacted>"), "{said}");
+    assert!(!said.contains(KEY), "{said}");
+    assert_eq!(provider.stats().failed, 1);
+    provider.shutdown(Duration::from_secs(5)).expect("shutdown");
+}
+
 #[test]
 fn partial_success_and_retry_after_are_followed() {
     let _serial = serial();

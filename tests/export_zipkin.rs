@@ -2,6 +2,8 @@
 //! Zipkin v2 JSON it is sent.
 #![cfg(feature = "zipkin")]
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use traced::config::EnvConfig;
@@ -53,4 +55,60 @@ fn exports_zipkin_json() {
     assert_eq!(span["kind"], "SERVER");
     assert_eq!(span["localEndpoint"]["serviceName"], "checkout");
     provider.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+/// Zipkin behind TLS with a private CA: the spans arrive over TLS, and an
+/// exporter that trusts only the system's roots is refused, saying why.
+#[test]
+fn exports_zipkin_json_over_tls() {
+    use support::tls::{accept, server_config, Ca, Handshakes, TlsListener};
+    use traced::export::zipkin::ZipkinExporter;
+    let ca = Ca::new("zipkin CA");
+    let leaf = ca.issue(&["localhost"]);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/api/v2/spans",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().extend(serde_json::from_slice::<Vec<serde_json::Value>>(&body).expect("json"));
+                axum::http::StatusCode::ACCEPTED
+            }
+        }),
+    );
+    let handshakes = Handshakes::default();
+    let config = server_config(&leaf, None, &[b"http/1.1"]);
+    let counts = handshakes.clone();
+    runtime.spawn(async move {
+        let listener = TlsListener { incoming: accept(listener, config, counts), addr };
+        axum::serve(listener, app).await.unwrap()
+    });
+    let endpoint = format!("https://localhost:{}/api/v2/spans", addr.port());
+
+    let run = |exporter: ZipkinExporter| {
+        let traced::Pipeline { provider, .. } =
+            traced::builder().env(EnvConfig::default()).service_name("checkout").exporter(exporter).build().unwrap();
+        let provider = provider.unwrap();
+        {
+            let _d = provider.set_default();
+            let _s = SpanGuard::enter(ActiveSpan::start(&SITE, SITE.name(), 0, |_| {}, Vec::new));
+        }
+        let flushed = provider.force_flush(Duration::from_secs(10));
+        provider.shutdown(Duration::from_secs(5)).unwrap();
+        flushed
+    };
+    let pem = traced::config::Pem::Inline(ca.pem.clone().into_bytes());
+    run(ZipkinExporter::with_certificate(endpoint.clone(), Duration::from_secs(5), pem).unwrap()).expect("exported");
+    let spans = received.lock().unwrap().clone();
+    assert_eq!(spans.len(), 1, "{spans:?}");
+    assert_eq!(spans[0]["name"], "Checkout.pay");
+    assert_eq!(handshakes.done(), 1);
+
+    let refused = run(ZipkinExporter::new(endpoint, Duration::from_secs(5)).unwrap());
+    assert!(format!("{refused:?}").contains("not signed by a trusted CA"), "{refused:?}");
+    assert_eq!(received.lock().unwrap().len(), 1, "nothing more arrived");
 }

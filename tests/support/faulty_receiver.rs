@@ -31,6 +31,8 @@ pub enum Behaviour {
     PartialSuccess(i64),
     /// Answer 503 with `Retry-After: seconds` for the next `times` requests, then accept.
     RetryAfter { seconds: u64, times: usize },
+    /// Answer `status` with a `google.rpc.Status` body carrying `message`.
+    Refuse { status: u16, message: String },
 }
 
 /// A controllable receiver.
@@ -151,7 +153,15 @@ async fn connection(
         let current = behaviour.lock().unwrap().clone();
         let mut rejected = 0;
         let mut retry_after = 0;
+        let mut error_body = Vec::new();
         let status = match current {
+            Behaviour::Refuse { status, message } => {
+                // google.rpc.Status, field 2 (message), by hand: one string field.
+                error_body.push(0x12);
+                error_body.push(u8::try_from(message.len()).expect("a short message"));
+                error_body.extend_from_slice(message.as_bytes());
+                status
+            }
             Behaviour::Accept => 200,
             Behaviour::PartialSuccess(n) => {
                 rejected = n;
@@ -191,7 +201,13 @@ async fn connection(
             head.extend_from_slice(&body);
             head
         } else {
-            format!("HTTP/1.1 {status} Error\r\ncontent-length: 0\r\nretry-after: {retry_after}\r\n\r\n").into_bytes()
+            let mut head = format!(
+                "HTTP/1.1 {status} Error\r\ncontent-type: application/x-protobuf\r\ncontent-length: {}\r\nretry-after: {retry_after}\r\n\r\n",
+                error_body.len()
+            )
+            .into_bytes();
+            head.extend_from_slice(&error_body);
+            head
         };
         if stream.write_all(&answer).await.is_err() {
             return;

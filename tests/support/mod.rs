@@ -4,3 +4,4 @@
 pub mod faulty_receiver;
 pub mod heap;
 pub mod otlp_receiver;
+pub mod tls;

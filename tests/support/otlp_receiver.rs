@@ -181,8 +181,59 @@ fn start_http_with(received: Received) -> Receiver {
     let runtime = receiver_runtime();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
-    let store = received.clone();
-    let app = axum::Router::new().route(
+    let app = http_app(received.clone());
+    let listener = axum::serve::ListenerExt::tap_io(listener, |conn: &mut tokio::net::TcpStream| no_delay(conn));
+    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { addr, received, _runtime: runtime }
+}
+
+/// Starts an OTLP/HTTP receiver over TLS with `config`, on `addr` (to come
+/// back where an earlier one was) or a free port.
+pub fn start_http_tls(
+    addr: Option<SocketAddr>,
+    config: Arc<rustls::ServerConfig>,
+) -> (Receiver, super::tls::Handshakes) {
+    let received = Received::default();
+    let handshakes = super::tls::Handshakes::default();
+    let runtime = receiver_runtime();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = http_app(received.clone());
+    let counts = handshakes.clone();
+    runtime.spawn(async move {
+        let listener = super::tls::TlsListener { incoming: super::tls::accept(listener, config, counts), addr };
+        axum::serve(listener, app).await.unwrap()
+    });
+    (Receiver { addr, received, _runtime: runtime }, handshakes)
+}
+
+/// Starts an OTLP/gRPC receiver over TLS with `config` (which must offer
+/// ALPN `h2`).
+pub fn start_grpc_tls(config: Arc<rustls::ServerConfig>) -> (Receiver, super::tls::Handshakes) {
+    let received = Received::default();
+    let handshakes = super::tls::Handshakes::default();
+    let runtime = receiver_runtime();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service =
+        TraceServiceServer::new(Grpc(received.clone())).accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let counts = handshakes.clone();
+    runtime.spawn(async move {
+        let incoming = super::tls::accept(listener, config, counts);
+        let incoming =
+            tokio_stream::StreamExt::map(tokio_stream::wrappers::ReceiverStream::new(incoming), |(tls, _)| {
+                Ok::<_, std::io::Error>(tls)
+            });
+        tonic::transport::Server::builder().add_service(service).serve_with_incoming(incoming).await.unwrap();
+    });
+    (Receiver { addr, received, _runtime: runtime }, handshakes)
+}
+
+/// The OTLP/HTTP route: decodes every request and keeps it.
+fn http_app(store: Received) -> axum::Router {
+    axum::Router::new().route(
         "/v1/traces",
         axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
             let store = store.clone();
@@ -204,8 +255,5 @@ fn start_http_with(received: Received) -> Receiver {
                 ([("content-type", "application/x-protobuf")], body)
             }
         }),
-    );
-    let listener = axum::serve::ListenerExt::tap_io(listener, |conn: &mut tokio::net::TcpStream| no_delay(conn));
-    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Receiver { addr, received, _runtime: runtime }
+    )
 }

@@ -440,6 +440,33 @@ mod tests {
     }
 
     #[test]
+    fn otlp_tls_settings_signal_specific_first_and_debug_hides_secrets() {
+        use crate::config::Pem;
+        let c = read(&[
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
+            ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/etc/traces-ca.pem"),
+            ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/etc/client.pem"),
+            ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/etc/client-key.pem"),
+            ("OTEL_EXPORTER_OTLP_INSECURE", "TRUE"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20s3cr3t"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:pa55word@collector:4318"),
+        ]);
+        assert_eq!(c.otlp.certificate, Some(Pem::Path("/etc/traces-ca.pem".into())));
+        assert_eq!(c.otlp.client_certificate, Some(Pem::Path("/etc/client.pem".into())));
+        assert_eq!(c.otlp.client_key, Some(Pem::Path("/etc/client-key.pem".into())));
+        assert_eq!(c.otlp.insecure, Some(true));
+        assert!(c.warnings.is_empty());
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("s3cr3t") && !debug.contains("pa55word"), "{debug}");
+        assert!(debug.contains("authorization"), "{debug}");
+        let key = Pem::Inline(b"-----BEGIN PRIVATE KEY-----\nMIIE".to_vec());
+        assert_eq!(format!("{key:?}"), "Inline(<32 bytes>)");
+        let bad = read(&[("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "yes")]);
+        assert_eq!(bad.otlp.insecure, None);
+        assert!(warned(&bad, "OTEL_EXPORTER_OTLP_TRACES_INSECURE"));
+    }
+
+    #[test]
     fn malformed_otlp_settings_are_reported_without_leaking_secrets() {
         let c = read(&[
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"),

@@ -9,5 +9,5 @@ mod sampling;
 
 pub use detect::Detector;
 pub use env::{BatchEnv, EnvConfig, ExporterKind, LimitsEnv};
-pub use otlp::{Compression, OtlpEnv, OtlpProtocol};
+pub use otlp::{Compression, OtlpEnv, OtlpProtocol, Pem};
 pub use resource::{build_resource, unknown_service_name, ResourceSettings};

@@ -4,7 +4,13 @@
 mod console;
 pub mod file;
 pub mod otlp;
+mod redact;
+#[cfg(feature = "tls")]
+pub(crate) mod tls;
 pub mod zipkin;
 
 pub use console::{render_trace, ConsoleExporter, SharedBuffer};
 pub use file::{FileExporter, FileSettings};
+pub use redact::redact_url;
+#[allow(unused_imports)]
+pub(crate) use redact::Secrets;

@@ -16,6 +16,8 @@ pub const DEFAULT_ENDPOINT: &str = "http://localhost:9411/api/v2/spans";
 
 #[cfg(feature = "zipkin")]
 mod imp {
+    use crate::error::InitError;
+    use crate::export::tls::{self, Tls, TlsFiles};
     use opentelemetry::trace::{SpanId, SpanKind, Status};
     use opentelemetry::Key;
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -27,16 +29,44 @@ mod imp {
     /// Sends spans to a Zipkin collector as v2 JSON.
     #[derive(Debug)]
     pub struct ZipkinExporter {
-        client: reqwest::blocking::Client,
+        agent: ureq::Agent,
         endpoint: String,
         service_name: String,
     }
 
     impl ZipkinExporter {
-        /// An exporter posting to `endpoint` (e.g. `http://host:9411/api/v2/spans`).
-        pub fn new(endpoint: impl Into<String>, timeout: Duration) -> Result<Self, reqwest::Error> {
-            let client = reqwest::blocking::Client::builder().timeout(timeout).build()?;
-            Ok(ZipkinExporter { client, endpoint: endpoint.into(), service_name: "unknown_service".into() })
+        /// An exporter posting to `endpoint` (e.g. `http://host:9411/api/v2/spans`);
+        /// an `https://` endpoint is trusted through the system's roots.
+        pub fn new(endpoint: impl Into<String>, timeout: Duration) -> Result<Self, InitError> {
+            Self::with_tls(endpoint.into(), timeout, None)
+        }
+
+        /// An exporter posting to an `https://` endpoint whose certificate is
+        /// signed by the CA in `certificate` (PEM; then only that CA is trusted).
+        pub fn with_certificate(
+            endpoint: impl Into<String>,
+            timeout: Duration,
+            certificate: crate::config::Pem,
+        ) -> Result<Self, InitError> {
+            Self::with_tls(endpoint.into(), timeout, Some(&certificate))
+        }
+
+        fn with_tls(endpoint: String, timeout: Duration, ca: Option<&crate::config::Pem>) -> Result<Self, InitError> {
+            let error = |reason: String| InitError::Exporter { exporter: "zipkin", reason };
+            let shown = crate::export::redact_url(&endpoint);
+            let mut config = ureq::Agent::config_builder()
+                .timeout_global(Some(timeout))
+                .timeout_connect(Some(Duration::from_secs(5)))
+                .http_status_as_error(false);
+            match endpoint.split_once("://").map(|(scheme, _)| scheme) {
+                Some("https") => {
+                    let tls = Tls::load(&TlsFiles { ca, ..TlsFiles::default() }, "zipkin").map_err(error)?;
+                    config = config.tls_config(tls::ureq_config(&tls).map_err(error)?);
+                }
+                Some("http") => {}
+                _ => return Err(error(format!("endpoint `{shown}`: expected http(s)://host[:port]/path"))),
+            }
+            Ok(ZipkinExporter { agent: config.build().new_agent(), endpoint, service_name: "unknown_service".into() })
         }
     }
 
@@ -115,12 +145,18 @@ mod imp {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
             let body = Json::Array(batch.iter().map(|s| to_zipkin(s, &self.service_name)).collect());
             let response = self
-                .client
+                .agent
                 .post(&self.endpoint)
                 .header("content-type", "application/json")
-                .body(body.to_string())
-                .send()
-                .map_err(|e| OTelSdkError::InternalFailure(e.to_string()))?;
+                .send(body.to_string())
+                .map_err(|e| {
+                    let tls = match &e {
+                        ureq::Error::Rustls(tls) => tls::explain(tls),
+                        ureq::Error::Io(io) => tls::explain(io),
+                        _ => None,
+                    };
+                    OTelSdkError::InternalFailure(tls.unwrap_or_else(|| crate::export::redact_url(&e.to_string())))
+                })?;
             if response.status().is_success() {
                 Ok(())
             } else {
@@ -142,8 +178,7 @@ pub use imp::ZipkinExporter;
 /// Builds a Zipkin exporter sending to `endpoint` (or the default).
 #[cfg(feature = "zipkin")]
 pub fn build(endpoint: Option<&str>) -> Result<ExporterBox, InitError> {
-    let exporter = ZipkinExporter::new(endpoint.unwrap_or(DEFAULT_ENDPOINT), std::time::Duration::from_secs(10))
-        .map_err(|e| InitError::Exporter { exporter: "zipkin", reason: e.to_string() })?;
+    let exporter = ZipkinExporter::new(endpoint.unwrap_or(DEFAULT_ENDPOINT), std::time::Duration::from_secs(10))?;
     Ok(ExporterBox::new(exporter))
 }
 

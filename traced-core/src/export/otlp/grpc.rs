@@ -5,41 +5,78 @@
 
 use super::response::{retry_delay, PartialSuccess};
 use super::retry::Outcome;
+use crate::export::redact_url;
+use crate::export::tls::{self, Tls};
+use crate::export::Secrets;
 use bytes::{Buf, BufMut, Bytes};
 use std::time::Duration;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Code, Status};
 
 const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 /// A collector's gRPC endpoint.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct GrpcTransport {
     channel: Channel,
     metadata: MetadataMap,
     gzip: bool,
+    host: String,
+    secrets: Secrets,
+    /// TLS without a client certificate (see [`GrpcTransport::hint`]).
+    tls_without_identity: bool,
+}
+
+impl std::fmt::Debug for GrpcTransport {
+    // Metadata values are credentials: keys only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<String> = self.metadata.keys().map(|k| format!("{k:?}")).collect();
+        f.debug_struct("GrpcTransport")
+            .field("host", &self.host)
+            .field("metadata", &keys)
+            .field("gzip", &self.gzip)
+            .finish()
+    }
+}
+
+/// The URL to connect to and whether it uses TLS. The specification allows
+/// a bare `host:port`: TLS unless `insecure` (`OTEL_EXPORTER_OTLP_INSECURE`)
+/// says otherwise; an explicit `http://` or `https://` always wins.
+pub(crate) fn target(endpoint: &str, insecure: bool) -> (String, bool) {
+    if endpoint.starts_with("https://") {
+        (endpoint.to_owned(), true)
+    } else if endpoint.contains("://") {
+        (endpoint.to_owned(), false)
+    } else if insecure {
+        (format!("http://{endpoint}"), false)
+    } else {
+        (format!("https://{endpoint}"), true)
+    }
 }
 
 impl GrpcTransport {
     /// Must run inside the Tokio runtime that will drive the channel.
-    pub(crate) fn new(endpoint: &str, headers: &[(String, String)], gzip: bool) -> Result<Self, String> {
-        // The specification allows a bare `host:port`; without TLS support
-        // that can only mean plaintext.
-        let endpoint = if endpoint.contains("://") { endpoint.to_owned() } else { format!("http://{endpoint}") };
-        if endpoint.starts_with("https://") {
-            return Err(format!(
-                "endpoint `{endpoint}`: TLS is not supported yet; send to a local collector over http"
-            ));
-        }
-        let channel = Endpoint::from_shared(endpoint.clone())
-            .map_err(|e| format!("endpoint `{endpoint}`: {e}"))?
+    /// `url` comes from [`target`]; `tls` is required when it is `https://`.
+    pub(crate) fn new(url: &str, headers: &[(String, String)], gzip: bool, tls: Option<&Tls>) -> Result<Self, String> {
+        let shown = redact_url(url);
+        let mut endpoint = Endpoint::from_shared(url.to_owned())
+            .map_err(|e| format!("endpoint `{shown}`: {e}"))?
             .user_agent(super::USER_AGENT)
             .map_err(|e| e.to_string())?
             .tcp_nodelay(true)
-            .connect_timeout(Duration::from_secs(5))
-            .connect_lazy();
+            .connect_timeout(Duration::from_secs(5));
+        let host = endpoint.uri().authority().map(|a| a.to_string()).unwrap_or_default();
+        if url.starts_with("https://") {
+            let tls = tls.ok_or_else(|| format!("endpoint `{shown}`: TLS settings missing"))?;
+            let mut config = ClientTlsConfig::new().trust_anchors(tls.roots.roots.clone());
+            if let Some(id) = &tls.identity {
+                config = config.identity(Identity::from_pem(&id.chain_pem, &id.key_pem));
+            }
+            endpoint = endpoint.tls_config(config).map_err(|e| format!("endpoint `{shown}`: {e}"))?;
+        }
+        let channel = endpoint.connect_lazy();
         let mut metadata = MetadataMap::new();
         for (k, v) in headers {
             match (MetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes()), MetadataValue::try_from(v.as_str())) {
@@ -49,7 +86,15 @@ impl GrpcTransport {
                 _ => crate::diagnostics::warn(&format!("OTLP header `{k}` is not valid gRPC metadata; it is skipped")),
             }
         }
-        Ok(GrpcTransport { channel, metadata, gzip })
+        let tls_without_identity = tls.is_some_and(|t| t.identity.is_none());
+        Ok(GrpcTransport {
+            channel,
+            metadata,
+            gzip,
+            host,
+            secrets: Secrets::from_headers(headers),
+            tls_without_identity,
+        })
     }
 
     /// One attempt, classified by the OTLP/gRPC specification's table of
@@ -61,7 +106,11 @@ impl GrpcTransport {
             client = client.send_compressed(tonic::codec::CompressionEncoding::Gzip);
         }
         if let Err(e) = client.ready().await {
-            return Outcome::Retryable { reason: format!("not connected: {e}"), hint: None };
+            return match tls::explain(&e) {
+                // Final: trying again cannot make a certificate trusted.
+                Some(reason) => Outcome::Permanent(self.secrets.redact(&format!("{}: {reason}", self.host))),
+                None => Outcome::Retryable { reason: self.secrets.redact(&format!("not connected: {e}")), hint: None },
+            };
         }
         let mut request = tonic::Request::new(body);
         *request.metadata_mut() = self.metadata.clone();
@@ -76,7 +125,28 @@ impl GrpcTransport {
                 }
                 Outcome::Accepted
             }
-            Err(status) => classify(&status),
+            Err(status) => match tls::explain(&status) {
+                Some(reason) => Outcome::Permanent(self.secrets.redact(&format!("{}: {reason}", self.host))),
+                None => self.hint(classify(&status), &status).redacted(&self.secrets),
+            },
+        }
+    }
+}
+
+impl GrpcTransport {
+    /// Over TLS 1.3 a server checks the client's certificate after the
+    /// client thinks the handshake done; its refusal then reaches us as a
+    /// connection closed under the first request, the alert lost inside
+    /// HTTP/2. Without a client certificate of ours, say what that likely means.
+    fn hint(&self, outcome: Outcome, status: &Status) -> Outcome {
+        let closed_under_us = status.code() == Code::Unknown
+            && std::error::Error::source(status).is_some_and(|e| e.is::<tonic::transport::Error>());
+        match outcome {
+            Outcome::Permanent(reason) if self.tls_without_identity && closed_under_us => Outcome::Permanent(format!(
+                "{reason} (TLS: the collector closed the connection; does it require a client certificate? \
+                 OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and _CLIENT_KEY)"
+            )),
+            other => other,
         }
     }
 }
@@ -133,6 +203,14 @@ impl Decoder for RawCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_endpoints_use_tls_unless_insecure() {
+        assert_eq!(target("c:4317", false), ("https://c:4317".to_owned(), true));
+        assert_eq!(target("c:4317", true), ("http://c:4317".to_owned(), false));
+        assert_eq!(target("http://c:4317", false), ("http://c:4317".to_owned(), false));
+        assert_eq!(target("https://c:4317", true), ("https://c:4317".to_owned(), true), "the scheme wins");
+    }
 
     #[test]
     fn codes_are_classified_as_the_specification_says() {

@@ -4,6 +4,9 @@
 
 use super::response::{status_message, PartialSuccess};
 use super::retry::Outcome;
+use crate::export::redact_url;
+use crate::export::tls::{self, Tls};
+use crate::export::Secrets;
 use std::time::{Duration, SystemTime};
 use ureq::http::{HeaderName, HeaderValue, Uri};
 
@@ -11,24 +14,35 @@ use ureq::http::{HeaderName, HeaderValue, Uri};
 const MAX_ANSWER: u64 = 4 << 20;
 
 /// A collector's HTTP endpoint and the client that posts to it.
-#[derive(Debug)]
 pub(crate) struct HttpTransport {
     agent: ureq::Agent,
     uri: Uri,
     headers: Vec<(HeaderName, HeaderValue)>,
     gzip: bool,
+    secrets: Secrets,
+}
+
+impl std::fmt::Debug for HttpTransport {
+    // Header values are credentials: names only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("HttpTransport")
+            .field("uri", &redact_url(&self.uri.to_string()))
+            .field("headers", &names)
+            .field("gzip", &self.gzip)
+            .finish()
+    }
 }
 
 impl HttpTransport {
-    pub(crate) fn new(url: &str, headers: &[(String, String)], gzip: bool) -> Result<Self, String> {
-        let uri: Uri = url.parse().map_err(|e| format!("endpoint `{url}`: {e}"))?;
-        match uri.scheme_str() {
-            Some("http") if uri.host().is_some() => {}
-            Some("https") => {
-                return Err(format!("endpoint `{url}`: TLS is not supported yet; send to a local collector over http"))
-            }
-            _ => return Err(format!("endpoint `{url}`: expected http://host[:port]/path")),
-        }
+    /// `tls` is required for an `https://` endpoint and unused otherwise.
+    pub(crate) fn new(url: &str, headers: &[(String, String)], gzip: bool, tls: Option<&Tls>) -> Result<Self, String> {
+        let uri: Uri = url.parse().map_err(|e| format!("endpoint `{}`: {e}", redact_url(url)))?;
+        let secure = match uri.scheme_str() {
+            Some("http") if uri.host().is_some() => false,
+            Some("https") if uri.host().is_some() => true,
+            _ => return Err(format!("endpoint `{}`: expected http(s)://host[:port]/path", redact_url(url))),
+        };
         let mut list =
             vec![(HeaderName::from_static("content-type"), HeaderValue::from_static("application/x-protobuf"))];
         if gzip {
@@ -40,14 +54,17 @@ impl HttpTransport {
                 _ => crate::diagnostics::warn(&format!("OTLP header `{k}` is not a valid HTTP header; it is skipped")),
             }
         }
-        let agent = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             .user_agent(super::USER_AGENT)
             // Statuses are classified below, not turned into errors.
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(5)))
-            .build()
-            .new_agent();
-        Ok(HttpTransport { agent, uri, headers: list, gzip })
+            .timeout_connect(Some(Duration::from_secs(5)));
+        if secure {
+            let tls = tls.ok_or_else(|| format!("endpoint `{}`: TLS settings missing", redact_url(url)))?;
+            config = config.tls_config(tls::ureq_config(tls)?);
+        }
+        let agent = config.build().new_agent();
+        Ok(HttpTransport { agent, uri, headers: list, gzip, secrets: Secrets::from_headers(headers) })
     }
 
     /// One attempt: posts `body` and classifies the answer (OTLP/HTTP
@@ -60,7 +77,7 @@ impl HttpTransport {
         }
         let mut response = match request.send(body) {
             Ok(r) => r,
-            Err(e) => return Outcome::Retryable { reason: e.to_string(), hint: None },
+            Err(e) => return self.failed(e),
         };
         let status = response.status();
         let hint = response.headers().get("retry-after").and_then(|v| retry_after(v.to_str().ok()?));
@@ -74,7 +91,7 @@ impl HttpTransport {
             return Outcome::Accepted;
         }
         let reason = match status_message(&answer) {
-            Some(message) => format!("HTTP {status}: {message}"),
+            Some(message) => self.secrets.redact(&format!("HTTP {status}: {message}")),
             None => format!("HTTP {status}"),
         };
         match status.as_u16() {
@@ -85,6 +102,29 @@ impl HttpTransport {
 
     pub(crate) fn gzip(&self) -> bool {
         self.gzip
+    }
+
+    /// No answer: a TLS failure is final (trying again cannot make a
+    /// certificate trusted); anything else (refused, reset, timed out) is
+    /// worth another attempt.
+    fn failed(&self, error: ureq::Error) -> Outcome {
+        let tls = match &error {
+            ureq::Error::Rustls(e) => tls::explain(e),
+            ureq::Error::Io(e) => tls::explain(e),
+            _ => None,
+        };
+        match tls {
+            Some(reason) => Outcome::Permanent(self.secrets.redact(&format!("{}: {reason}", self.host()))),
+            None => Outcome::Retryable { reason: self.secrets.redact(&error.to_string()), hint: None },
+        }
+    }
+
+    fn host(&self) -> String {
+        let host = self.uri.host().unwrap_or_default();
+        match self.uri.port_u16() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        }
     }
 }
 
@@ -113,10 +153,22 @@ mod tests {
     }
 
     #[test]
-    fn https_and_odd_schemes_are_refused_with_a_reason() {
-        let e = HttpTransport::new("https://c:4318/v1/traces", &[], false).expect_err("no TLS");
-        assert!(e.contains("TLS"), "{e}");
-        assert!(HttpTransport::new("ftp://c/v1/traces", &[], false).is_err());
-        assert!(HttpTransport::new("not a url", &[], false).is_err());
+    fn odd_schemes_are_refused_with_a_reason_and_no_password() {
+        let e = HttpTransport::new("ftp://u:pw@c/v1/traces", &[], false, None).expect_err("ftp");
+        assert!(e.contains("expected http(s)://") && !e.contains("pw"), "{e}");
+        assert!(HttpTransport::new("not a url", &[], false, None).is_err());
+    }
+
+    #[test]
+    fn debug_shows_header_names_only() {
+        let t = HttpTransport::new(
+            "http://c:4318/v1/traces",
+            &[("authorization".into(), "Bearer t0ken".into())],
+            false,
+            None,
+        )
+        .expect("transport");
+        let debug = format!("{t:?}");
+        assert!(debug.contains("authorization") && !debug.contains("t0ken"), "{debug}");
     }
 }

@@ -74,10 +74,31 @@ pub fn build(env: &OtlpEnv) -> Result<ExporterBox, InitError> {
     }
 }
 
+/// The TLS settings of `env`, loaded when `secure` (the endpoint uses TLS).
+/// Certificate settings for a plaintext endpoint are said to be unused.
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+fn tls(env: &OtlpEnv, secure: bool) -> Result<Option<crate::export::tls::Tls>, String> {
+    let files = crate::export::tls::TlsFiles {
+        ca: env.certificate.as_ref(),
+        client_certificate: env.client_certificate.as_ref(),
+        client_key: env.client_key.as_ref(),
+    };
+    if !secure {
+        if files.ca.is_some() || files.client_certificate.is_some() || files.client_key.is_some() {
+            crate::diagnostics::warn(
+                "OTLP certificate settings are set but the endpoint is not https://: they are not used",
+            );
+        }
+        return Ok(None);
+    }
+    crate::export::tls::Tls::load(&files, "OTEL_EXPORTER_OTLP").map(Some)
+}
+
 #[cfg(feature = "otlp-http")]
 fn build_http(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> Result<ExporterBox, InitError> {
-    let transport = http::HttpTransport::new(endpoint, &env.headers, gzip)
-        .map_err(|reason| InitError::Exporter { exporter: "otlp http", reason })?;
+    let error = |reason| InitError::Exporter { exporter: "otlp http", reason };
+    let tls = tls(env, endpoint.starts_with("https://")).map_err(error)?;
+    let transport = http::HttpTransport::new(endpoint, &env.headers, gzip, tls.as_ref()).map_err(error)?;
     Ok(ExporterBox::records(OtlpExporter::new(exporter::Transport::Http(transport), timeout)))
 }
 
@@ -103,10 +124,11 @@ fn build_grpc(env: &OtlpEnv, endpoint: &str, timeout: Duration, gzip: bool) -> R
         .enable_all()
         .build()
         .map_err(InitError::Thread)?;
-    let transport = {
+    let (url, secure) = grpc::target(endpoint, env.insecure.unwrap_or(false));
+    let transport = tls(env, secure).and_then(|tls| {
         let _entered = runtime.enter();
-        grpc::GrpcTransport::new(endpoint, &env.headers, gzip)
-    };
+        grpc::GrpcTransport::new(&url, &env.headers, gzip, tls.as_ref())
+    });
     let transport = match transport {
         Ok(transport) => transport,
         Err(reason) => {

@@ -19,6 +19,18 @@ pub(crate) enum Outcome {
     Permanent(String),
 }
 
+impl Outcome {
+    /// The same, with the secrets of `secrets` hidden from its reason.
+    #[cfg_attr(not(feature = "otlp-grpc"), allow(dead_code))]
+    pub(crate) fn redacted(self, secrets: &crate::export::Secrets) -> Outcome {
+        match self {
+            Outcome::Retryable { reason, hint } => Outcome::Retryable { reason: secrets.redact(&reason), hint },
+            Outcome::Permanent(reason) => Outcome::Permanent(secrets.redact(&reason)),
+            Outcome::Accepted => Outcome::Accepted,
+        }
+    }
+}
+
 /// What to do after an attempt.
 #[derive(Debug)]
 pub(crate) enum Step {
