@@ -5,7 +5,10 @@
 //! receiver (the producing thread, the export thread, the exporter's own
 //! threads), read from /proc for each thread.
 //!
-//! `cargo bench --features otlp-grpc,otlp-http --bench export [-- RATE SECONDS [http|grpc]]`
+//! `cargo bench --features otlp-grpc,otlp-http --bench export [-- RATE SECONDS [http|grpc] [tls]]`
+//! (`tls`: each protocol plaintext, then over TLS to a receiver with a
+//! certificate made here; the receiver's side of TLS is excluded like the
+//! rest of the receiver.)
 #![allow(missing_docs)]
 
 #[path = "../tests/support/otlp_receiver.rs"]
@@ -90,19 +93,41 @@ fn own_cpu() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn run(protocol: OtlpProtocol, rate: u64, seconds: u64, baseline_ns: f64) {
-    let receiver = match protocol {
-        OtlpProtocol::Grpc => otlp_receiver::start_grpc_counting(),
-        OtlpProtocol::HttpProtobuf => otlp_receiver::start_http_counting(),
+/// A receiver for `protocol`, over TLS (a certificate for `localhost` from
+/// a CA made here) when `tls`; the exporter's settings to reach it.
+fn receiver(protocol: OtlpProtocol, tls: bool) -> (otlp_receiver::Receiver, OtlpEnv) {
+    if !tls {
+        let receiver = match protocol {
+            OtlpProtocol::Grpc => otlp_receiver::start_grpc_counting(),
+            OtlpProtocol::HttpProtobuf => otlp_receiver::start_http_counting(),
+        };
+        let endpoint = format!("http://{}", receiver.addr);
+        return (receiver, OtlpEnv { endpoint: Some(endpoint), protocol: Some(protocol), ..Default::default() });
+    }
+    let ca = tls::Ca::new("bench CA");
+    let leaf = ca.issue(&["localhost"]);
+    let (receiver, _) = match protocol {
+        OtlpProtocol::Grpc => otlp_receiver::start_grpc_tls_counting(tls::server_config(&leaf, None, &[b"h2"])),
+        OtlpProtocol::HttpProtobuf => {
+            otlp_receiver::start_http_tls_counting(tls::server_config(&leaf, None, &[b"http/1.1"]))
+        }
     };
+    let endpoint = format!("https://localhost:{}", receiver.addr.port());
+    let settings = OtlpEnv {
+        endpoint: Some(endpoint),
+        protocol: Some(protocol),
+        certificate: Some(traced::config::Pem::Inline(ca.pem.into_bytes())),
+        ..Default::default()
+    };
+    (receiver, settings)
+}
+
+fn run(protocol: OtlpProtocol, tls: bool, rate: u64, seconds: u64, baseline_ns: f64) {
+    let (receiver, settings) = receiver(protocol, tls);
     let guard = traced::builder()
         .env(EnvConfig::default())
         .service_name("export-bench")
-        .otlp_with(OtlpEnv {
-            endpoint: Some(format!("http://{}", receiver.addr)),
-            protocol: Some(protocol),
-            ..Default::default()
-        })
+        .otlp_with(settings)
         // The specification's default queue and batch; a short delay.
         .batch(traced::BatchConfig {
             schedule_delay: Duration::from_millis(200),
@@ -127,9 +152,10 @@ fn run(protocol: OtlpProtocol, rate: u64, seconds: u64, baseline_ns: f64) {
     let received = receiver.received.wait_for_count(stats.exported as usize, Duration::from_secs(10));
     let per_span = cpu * 1e9 / stats.exported.max(1) as f64;
     println!(
-        "{protocol:?}: {made} spans in {:.1} s ({:.0}/s); exported {}, dropped {}, received {}; \
+        "{protocol:?}{}: {made} spans in {:.1} s ({:.0}/s); exported {}, dropped {}, received {}; \
          CPU per exported span (producer + export, receiver excluded) {per_span:.0} ns, of which tracing \
          (less the same loop untraced, {baseline_ns:.0} ns per call) {:.0} ns; slowest call {:?}",
+        if tls { " over TLS" } else { "" },
         produced_in.as_secs_f64(),
         made as f64 / produced_in.as_secs_f64(),
         stats.exported,
@@ -159,10 +185,16 @@ fn main() {
     let before = own_cpu();
     let (calls, _) = produce(rate, rate * seconds.min(3));
     let baseline_ns = (own_cpu() - before) * 1e9 / calls as f64;
-    if both || only("http") {
-        run(OtlpProtocol::HttpProtobuf, rate, seconds, baseline_ns);
+    // `tls` runs each protocol twice, plaintext then over TLS, side by side.
+    let modes: &[bool] = if only("tls") { &[false, true] } else { &[false] };
+    for &tls in modes {
+        if both || only("http") {
+            run(OtlpProtocol::HttpProtobuf, tls, rate, seconds, baseline_ns);
+        }
     }
-    if both || only("grpc") {
-        run(OtlpProtocol::Grpc, rate, seconds, baseline_ns);
+    for &tls in modes {
+        if both || only("grpc") {
+            run(OtlpProtocol::Grpc, tls, rate, seconds, baseline_ns);
+        }
     }
 }

@@ -193,7 +193,19 @@ pub fn start_http_tls(
     addr: Option<SocketAddr>,
     config: Arc<rustls::ServerConfig>,
 ) -> (Receiver, super::tls::Handshakes) {
-    let received = Received::default();
+    start_http_tls_with(Received::default(), addr, config)
+}
+
+/// Starts an OTLP/HTTP receiver over TLS that only counts spans.
+pub fn start_http_tls_counting(config: Arc<rustls::ServerConfig>) -> (Receiver, super::tls::Handshakes) {
+    start_http_tls_with(Received { count_only: true, ..Received::default() }, None, config)
+}
+
+fn start_http_tls_with(
+    received: Received,
+    addr: Option<SocketAddr>,
+    config: Arc<rustls::ServerConfig>,
+) -> (Receiver, super::tls::Handshakes) {
     let handshakes = super::tls::Handshakes::default();
     let runtime = receiver_runtime();
     let listener = runtime
@@ -212,7 +224,15 @@ pub fn start_http_tls(
 /// Starts an OTLP/gRPC receiver over TLS with `config` (which must offer
 /// ALPN `h2`).
 pub fn start_grpc_tls(config: Arc<rustls::ServerConfig>) -> (Receiver, super::tls::Handshakes) {
-    let received = Received::default();
+    start_grpc_tls_with(Received::default(), config)
+}
+
+/// Starts an OTLP/gRPC receiver over TLS that only counts spans.
+pub fn start_grpc_tls_counting(config: Arc<rustls::ServerConfig>) -> (Receiver, super::tls::Handshakes) {
+    start_grpc_tls_with(Received { count_only: true, ..Received::default() }, config)
+}
+
+fn start_grpc_tls_with(received: Received, config: Arc<rustls::ServerConfig>) -> (Receiver, super::tls::Handshakes) {
     let handshakes = super::tls::Handshakes::default();
     let runtime = receiver_runtime();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();

@@ -45,6 +45,8 @@ pub mod reqwest_middleware;
 pub mod sqlx;
 #[cfg(feature = "tonic")]
 pub mod tonic;
+#[cfg(feature = "tracing")]
+pub mod tracing_bridge;
 
 /// Polls `inner` with `span`'s context current, handing the span out once
 /// `inner` is ready: how the server layers run a handler inside its span.

@@ -6,7 +6,7 @@
 //! ids, clock, attributes and the new context.
 
 use super::callsite::{Callsite, Kind};
-use super::current::{collect_pending, RunningMark};
+use super::current::{collect_pending, RunningMark, UnorderedMark};
 use super::error::{record_panic, Failure};
 use super::record::{Attributes, FinishedSpan, SpanRecord};
 use crate::ids::{new_span_id, RANDOM_FLAG};
@@ -179,6 +179,40 @@ impl ActiveSpan {
         SpanScope { span: self, _running: running, _attached: attached }
     }
 
+    /// Makes the span current on this thread until the returned guard
+    /// drops, like [`Self::enter`] but without borrowing the span: for a
+    /// caller whose "enter" and "exit" are separate calls (a `tracing`
+    /// subscriber layer). Guards may drop in any order. What
+    /// [`super::current_span`] queued meanwhile is applied by
+    /// [`Self::apply_pending`], which the caller runs after the guard drops.
+    pub fn attach(&self) -> AttachGuard {
+        AttachGuard {
+            _running: self.record.as_ref().map(|r| UnorderedMark::push(r.span_context.span_id(), &r.provider.limits)),
+            _attached: self.cx.clone().map(Context::attach),
+        }
+    }
+
+    /// Applies what [`super::current_span`] queued for this span on this
+    /// thread (see [`Self::attach`]).
+    pub fn apply_pending(&mut self) {
+        self.collect_pending();
+    }
+
+    /// Renames the span (a name known only after it started).
+    pub fn set_name(&mut self, name: impl Into<Cow<'static, str>>) {
+        if let Some(r) = &mut self.record {
+            r.name = name.into();
+        }
+    }
+
+    /// Moves the span's start back to `at` (a span started lazily, timed
+    /// from when it was created).
+    pub fn set_start_time(&mut self, at: StartTime) {
+        if let Some(r) = &mut self.record {
+            r.start = at.0;
+        }
+    }
+
     /// The mark that lets [`super::current_span`] reach this span while it
     /// runs on this thread; `None` when it does not record.
     #[inline]
@@ -224,6 +258,13 @@ impl ActiveSpan {
     pub fn add_event(&mut self, name: impl Into<Cow<'static, str>>, attributes: Vec<KeyValue>) {
         if let Some(r) = &mut self.record {
             r.add_event(name.into(), SystemTime::now(), attributes);
+        }
+    }
+
+    /// Adds a link to another span (an invalid context is ignored).
+    pub fn add_link(&mut self, span_context: SpanContext, attributes: Vec<KeyValue>) {
+        if let Some(r) = &mut self.record {
+            r.add_link(span_context, attributes);
         }
     }
 
@@ -457,6 +498,28 @@ where
         record.add_link(link.span_context, link.attributes);
     }
     (cx, Some(record))
+}
+
+/// A moment on the clock spans are timed with, for
+/// [`ActiveSpan::set_start_time`].
+#[derive(Debug, Clone, Copy)]
+pub struct StartTime(minstant::Instant);
+
+impl StartTime {
+    /// Now.
+    #[inline]
+    pub fn now() -> Self {
+        StartTime(minstant::Instant::now())
+    }
+}
+
+/// A span made current by [`ActiveSpan::attach`]; see there.
+#[derive(Debug)]
+#[must_use = "the span is current only while the guard lives"]
+pub struct AttachGuard {
+    // Drop order: the running mark, then the context.
+    _running: Option<UnorderedMark>,
+    _attached: Option<opentelemetry::ContextGuard>,
 }
 
 /// A span made current by [`ActiveSpan::enter`]; see there.

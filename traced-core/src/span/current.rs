@@ -70,6 +70,32 @@ impl Drop for RunningMark {
     }
 }
 
+/// A running mark removed by span id, for scopes that may end out of
+/// order (a subscriber's enter and exit are separate calls).
+#[derive(Debug)]
+pub(crate) struct UnorderedMark {
+    id: SpanId,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl UnorderedMark {
+    pub(crate) fn push(span_id: SpanId, limits: &'static SpanLimits) -> Self {
+        RUNNING.with(|r| r.borrow_mut().push(Running { id: span_id, limits }));
+        UnorderedMark { id: span_id, _not_send: PhantomData }
+    }
+}
+
+impl Drop for UnorderedMark {
+    fn drop(&mut self) {
+        RUNNING.with(|r| {
+            let mut r = r.borrow_mut();
+            if let Some(i) = r.iter().rposition(|running| running.id == self.id) {
+                r.remove(i);
+            }
+        });
+    }
+}
+
 /// Applies the operations queued for `record`'s span.
 #[inline]
 pub(crate) fn collect_pending(record: &mut SpanRecord) {

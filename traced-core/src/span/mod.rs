@@ -81,7 +81,7 @@ mod instrumented;
 mod record;
 mod value;
 
-pub use active::{ActiveSpan, SpanScope, SpanStart};
+pub use active::{ActiveSpan, AttachGuard, SpanScope, SpanStart, StartTime};
 pub use callsite::{short_type_name, Callsite, Kind};
 pub use carry::{with_current_span, InCurrentSpan};
 pub use current::{current_span, CurrentSpan};
