@@ -4,7 +4,7 @@
 //! counts and discards. After each scenario the exported count is checked
 //! against the spans created, so dropping never looks fast.
 //!
-//! `cargo bench --features test-util --bench peers`, then
+//! `cargo bench --features test-util,tracing --bench peers`, then
 //! `python3 benches/report.py` for the table (see BENCHMARKS.md).
 #![allow(missing_docs)]
 
@@ -280,6 +280,10 @@ struct Peers {
     tracing: Counting,
     tracing_provider: SdkTracerProvider,
     tracing_dispatch: tracing::Dispatch,
+    /// `tracing` bridged into `traced` by its layer (INFO and above).
+    bridged_dispatch: tracing::Dispatch,
+    /// A `tracing` registry with no layer: what `tracing` costs by itself.
+    registry_dispatch: tracing::Dispatch,
     fastrace: Counting,
 }
 
@@ -305,9 +309,23 @@ fn peers() -> &'static Peers {
         let tracing_provider = sdk_provider_for_tracing(tracing.clone());
         let layer = tracing_opentelemetry::layer().with_tracer(tracing_provider.tracer("bench"));
         let tracing_dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+        let bridged_dispatch =
+            tracing::Dispatch::new(tracing_subscriber::registry().with(traced::integrations::tracing_bridge::layer()));
+        let registry_dispatch = tracing::Dispatch::new(tracing_subscriber::registry());
         let fastrace = Counting::default();
         fastrace::set_reporter(fastrace.clone(), fastrace::collector::Config::default());
-        Peers { traced, _traced_guard: guard, sdk, sdk_provider, tracing, tracing_provider, tracing_dispatch, fastrace }
+        Peers {
+            traced,
+            _traced_guard: guard,
+            sdk,
+            sdk_provider,
+            tracing,
+            tracing_provider,
+            tracing_dispatch,
+            bridged_dispatch,
+            registry_dispatch,
+            fastrace,
+        }
     })
 }
 
@@ -339,6 +357,15 @@ fn under_tracing_parent(mut calls: impl FnMut()) {
         calls();
     });
     CREATED[TRACING].fetch_add(1, Ordering::Relaxed);
+}
+
+/// The same `tracing` parent, bridged into `traced` (its spans are traced's).
+fn under_bridged_parent(mut calls: impl FnMut()) {
+    tracing::dispatcher::with_default(&peers().bridged_dispatch, || {
+        let _parent = tracing::info_span!("bench.parent").entered();
+        calls();
+    });
+    CREATED[TRACED].fetch_add(1, Ordering::Relaxed);
 }
 
 fn under_fastrace_parent(mut calls: impl FnMut()) {
@@ -574,6 +601,54 @@ fn two_threads(c: &mut Criterion) {
     check_exports("threads");
 }
 
+#[tracing::instrument(level = "debug", fields(n = n), skip_all)]
+#[inline(never)]
+fn tracing_debug_one(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+/// The same `#[instrument]` function, its spans made by
+/// `tracing-opentelemetry` or by the `traced` bridge; and a DEBUG span the
+/// bridge's INFO filter excludes, against `tracing`'s registry alone.
+fn tracing_bridge(c: &mut Criterion) {
+    let p = peers();
+    let mut g = c.benchmark_group("tracing #[instrument], one int attribute");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("tracing + tracing-opentelemetry", |b| {
+        b.iter(|| {
+            under_tracing_parent(calls!(tracing_one));
+            count(TRACING, 1)
+        })
+    });
+    g.bench_function("tracing + traced bridge", |b| {
+        b.iter(|| {
+            under_bridged_parent(calls!(tracing_one));
+            count(TRACED, 1)
+        })
+    });
+    // The floor: `tracing`'s registry making the same spans, nothing more.
+    g.bench_function("tracing registry alone", |b| {
+        b.iter(|| {
+            tracing::dispatcher::with_default(&p.registry_dispatch, || {
+                let _parent = tracing::info_span!("bench.parent").entered();
+                calls!(tracing_one)();
+            })
+        })
+    });
+    g.finish();
+    check_exports("tracing #[instrument], one int attribute");
+
+    let mut g = c.benchmark_group("tracing DEBUG span, filtered out");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("tracing registry alone", |b| {
+        b.iter(|| tracing::dispatcher::with_default(&p.registry_dispatch, calls!(tracing_debug_one)))
+    });
+    g.bench_function("registry + traced bridge (INFO)", |b| {
+        b.iter(|| tracing::dispatcher::with_default(&p.bridged_dispatch, calls!(tracing_debug_one)))
+    });
+    g.finish();
+}
+
 fn compiled_out(c: &mut Criterion) {
     let mut g = c.benchmark_group("compiled out");
     g.throughput(Throughput::Elements(CALLS));
@@ -656,6 +731,7 @@ criterion_group!(
     error_path,
     nesting_depth_3,
     two_threads,
+    tracing_bridge,
     compiled_out,
     unsampled_parent
 );

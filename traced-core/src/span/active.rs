@@ -137,6 +137,30 @@ impl ActiveSpan {
         A: FnOnce(&mut Attributes),
         L: FnOnce() -> Vec<Link>,
     {
+        Self::try_start_timed(start, None)
+    }
+
+    /// [`Self::start_with`], timed from `at` rather than now: for a span
+    /// started lazily, after the moment it stands for began (a `tracing`
+    /// span starts at its first enter and is timed from its creation).
+    pub fn start_with_time<A, L>(start: SpanStart<'_, A, L>, at: StartTime) -> Self
+    where
+        A: FnOnce(&mut Attributes),
+        L: FnOnce() -> Vec<Link>,
+    {
+        let parent = start.parent;
+        match Self::try_start_timed(start, Some(at.0)) {
+            Some(span) => span,
+            None => ActiveSpan { cx: parent.cloned(), record: None, provider: None },
+        }
+    }
+
+    #[inline]
+    fn try_start_timed<A, L>(start: SpanStart<'_, A, L>, at: Option<minstant::Instant>) -> Option<Self>
+    where
+        A: FnOnce(&mut Attributes),
+        L: FnOnce() -> Vec<Link>,
+    {
         // Reject cheaply before anything is built or moved; with nothing
         // installed, before even reading the current context.
         if !crate::provider::any_installed() {
@@ -148,8 +172,8 @@ impl ActiveSpan {
             None => Context::map_current(|parent| precheck(parent, skip)),
         }?;
         let (cx, record) = match start.parent {
-            Some(parent) => create_span(parent, provider, scoped, start),
-            None => Context::map_current(|parent| create_span(parent, provider, scoped, start)),
+            Some(parent) => create_span(parent, provider, scoped, start, at),
+            None => Context::map_current(|parent| create_span(parent, provider, scoped, start, at)),
         };
         Some(ActiveSpan { cx: Some(cx), record, provider: Some(provider) })
     }
@@ -202,14 +226,6 @@ impl ActiveSpan {
     pub fn set_name(&mut self, name: impl Into<Cow<'static, str>>) {
         if let Some(r) = &mut self.record {
             r.name = name.into();
-        }
-    }
-
-    /// Moves the span's start back to `at` (a span started lazily, timed
-    /// from when it was created).
-    pub fn set_start_time(&mut self, at: StartTime) {
-        if let Some(r) = &mut self.record {
-            r.start = at.0;
         }
     }
 
@@ -383,6 +399,7 @@ fn create_span<A, L>(
     provider: &'static ProviderInner,
     scoped: bool,
     start: SpanStart<'_, A, L>,
+    at: Option<minstant::Instant>,
 ) -> Started
 where
     A: FnOnce(&mut Attributes),
@@ -461,7 +478,7 @@ where
     if decision == Decision::Drop {
         return (cx, None);
     }
-    let start_time = minstant::Instant::now();
+    let start_time = at.unwrap_or_else(minstant::Instant::now);
     // The record is made in its box and the attributes written in place:
     // with four inline, a record is a few hundred bytes, and building it on
     // the stack first would copy all of them once more.
@@ -501,7 +518,7 @@ where
 }
 
 /// A moment on the clock spans are timed with, for
-/// [`ActiveSpan::set_start_time`].
+/// [`ActiveSpan::start_with_time`].
 #[derive(Debug, Clone, Copy)]
 pub struct StartTime(minstant::Instant);
 

@@ -96,6 +96,14 @@ impl Drop for UnorderedMark {
     }
 }
 
+/// True when no operation is queued on this thread for any span: a bridge
+/// whose scopes end apart from their spans can skip looking its span up to
+/// apply them.
+#[inline]
+pub fn nothing_pending() -> bool {
+    PENDING.with(|p| p.borrow().is_empty())
+}
+
 /// Applies the operations queued for `record`'s span.
 #[inline]
 pub(crate) fn collect_pending(record: &mut SpanRecord) {

@@ -84,7 +84,7 @@ mod value;
 pub use active::{ActiveSpan, AttachGuard, SpanScope, SpanStart, StartTime};
 pub use callsite::{short_type_name, Callsite, Kind};
 pub use carry::{with_current_span, InCurrentSpan};
-pub use current::{current_span, CurrentSpan};
+pub use current::{current_span, nothing_pending, CurrentSpan};
 pub use error::EXCEPTION_SOURCE_CHAIN;
 pub use guard::SpanGuard;
 pub use instrumented::{Instrumented, CANCELLED};

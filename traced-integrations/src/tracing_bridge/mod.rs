@@ -235,6 +235,11 @@ where
         // The guard is dropped outside the borrow: dropping a context may
         // run code that enters spans.
         drop(guard);
+        // What `current_span()` queued for the span while it ran here is
+        // applied now (it lives on this thread); mostly there is nothing.
+        if traced_core::span::nothing_pending() {
+            return;
+        }
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(active) = extensions.get_mut::<BridgeSpan>().and_then(BridgeSpan::started) {

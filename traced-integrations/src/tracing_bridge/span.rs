@@ -23,7 +23,7 @@ pub(super) struct BridgeSpan {
 
 #[derive(Debug)]
 enum State {
-    Pending(Box<Pending>),
+    Pending(Pending),
     Started(ActiveSpan),
     Ended,
 }
@@ -49,25 +49,27 @@ impl BridgeSpan {
             parent,
             created: StartTime::now(),
         };
-        BridgeSpan { state: State::Pending(Box::new(pending)), status: fields.status }
+        BridgeSpan { state: State::Pending(pending), status: fields.status }
     }
 
     /// The span, started now if it was not yet.
     pub(super) fn started(&mut self) -> Option<&mut ActiveSpan> {
         if let State::Pending(_) = self.state {
             let State::Pending(p) = std::mem::replace(&mut self.state, State::Ended) else { unreachable!() };
-            let Pending { name, kind, attributes, links, parent, created } = *p;
+            let Pending { name, kind, attributes, links, parent, created } = p;
             let capacity = attributes.len();
-            let mut span = ActiveSpan::start_with(SpanStart {
-                name,
-                kind,
-                attributes: move |a: &mut Attributes| a.extend(attributes),
-                attribute_capacity: capacity,
-                links: move || links,
-                skip_unsampled_child: kind == Kind::Internal,
-                parent: Some(&parent),
-            });
-            span.set_start_time(created);
+            let span = ActiveSpan::start_with_time(
+                SpanStart {
+                    name,
+                    kind,
+                    attributes: move |a: &mut Attributes| a.extend(attributes),
+                    attribute_capacity: capacity,
+                    links: move || links,
+                    skip_unsampled_child: kind == Kind::Internal,
+                    parent: Some(&parent),
+                },
+                created,
+            );
             if span.is_recording() {
                 stats::opened();
             }
