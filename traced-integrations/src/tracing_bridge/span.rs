@@ -21,6 +21,9 @@ pub(super) struct BridgeSpan {
     status: StatusFields,
 }
 
+// The state lives in the extension's one heap allocation; boxing the
+// pending variant would add an allocation to every span.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum State {
     Pending(Pending),
