@@ -248,7 +248,10 @@ fn mutual_tls_with_and_without_a_client_certificate() {
         let stats = provider.stats();
         assert_eq!(stats.exported, 0, "{protocol:?}: {stats:?}");
         assert_eq!(stats.failed, 2, "{protocol:?}: {stats:?}");
-        assert!(started.elapsed() < Duration::from_secs(2), "{protocol:?}: {:?}", started.elapsed());
+        // The refusal comes as the server's alert (final at once) or, when
+        // the connection closes first, as a broken pipe, retried until the
+        // export timeout (3 s): bounded either way.
+        assert!(started.elapsed() < Duration::from_secs(6), "{protocol:?}: {:?}", started.elapsed());
         assert!(handshakes.failed() >= 1, "{protocol:?}: the server refused the handshake");
         assert_eq!(receiver.received.count(), 0);
         provider.shutdown(Duration::from_secs(5)).unwrap();

@@ -355,3 +355,33 @@ fn log_records_inside_a_traced_span_get_the_ids_and_become_events() {
 fn logs_with_the_log_crate() {
     log::info!("cache miss for user {}", 42);
 }
+
+/// A span kept alive forever is never exported, but it is not silent: the
+/// open count says so; spans dropped (entered or not) leave it. Runs in a
+/// child process: the count is process-wide.
+#[test]
+fn spans_that_never_close_are_counted_as_open() {
+    if std::env::var_os("TRACED_BRIDGE_CHILD").is_none() {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(exe)
+            .args(["spans_that_never_close_are_counted_as_open", "--exact", "--nocapture"])
+            .env("TRACED_BRIDGE_CHILD", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        return;
+    }
+    let spans = capture();
+    let kept = bridged(|| {
+        let kept = tracing::info_span!("held_by_a_cache");
+        kept.in_scope(|| {});
+        let _done = tracing::info_span!("done").entered();
+        drop(tracing::info_span!("dropped_unentered"));
+        kept
+    });
+    assert_eq!(tracing_bridge::stats().open_spans, 1, "the span held by the cache");
+    assert_eq!(spans.names(), ["dropped_unentered", "done"]);
+    drop(kept);
+    assert_eq!(tracing_bridge::stats().open_spans, 0);
+    assert_eq!(spans.names(), ["dropped_unentered", "done", "held_by_a_cache"]);
+}

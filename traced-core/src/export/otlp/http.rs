@@ -20,6 +20,8 @@ pub(crate) struct HttpTransport {
     headers: Vec<(HeaderName, HeaderValue)>,
     gzip: bool,
     secrets: Secrets,
+    /// TLS without a client certificate (see [`HttpTransport::failed`]).
+    tls_without_identity: bool,
 }
 
 impl std::fmt::Debug for HttpTransport {
@@ -64,7 +66,15 @@ impl HttpTransport {
             config = config.tls_config(tls::ureq_config(tls)?);
         }
         let agent = config.build().new_agent();
-        Ok(HttpTransport { agent, uri, headers: list, gzip, secrets: Secrets::from_headers(headers) })
+        let tls_without_identity = secure && tls.is_some_and(|t| t.identity.is_none());
+        Ok(HttpTransport {
+            agent,
+            uri,
+            headers: list,
+            gzip,
+            secrets: Secrets::from_headers(headers),
+            tls_without_identity,
+        })
     }
 
     /// One attempt: posts `body` and classifies the answer (OTLP/HTTP
@@ -113,10 +123,26 @@ impl HttpTransport {
             ureq::Error::Io(e) => tls::explain(e),
             _ => None,
         };
-        match tls {
-            Some(reason) => Outcome::Permanent(self.secrets.redact(&format!("{}: {reason}", self.host()))),
-            None => Outcome::Retryable { reason: self.secrets.redact(&error.to_string()), hint: None },
+        if let Some(reason) = tls {
+            return Outcome::Permanent(self.secrets.redact(&format!("{}: {reason}", self.host())));
         }
+        let mut reason = error.to_string();
+        // Over TLS 1.3 a server checks the client's certificate after the
+        // client has finished its handshake and sent the request; a refusal
+        // then comes as the server's alert or, when the connection closes
+        // first, as a broken pipe or reset that looks like any other. It is
+        // retried like one, and said.
+        let closed = matches!(&error, ureq::Error::Io(e) if matches!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof
+        ));
+        if closed && self.tls_without_identity {
+            reason.push_str(
+                " (TLS: the collector closed the connection; does it require a client certificate? \
+                 OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and _CLIENT_KEY)",
+            );
+        }
+        Outcome::Retryable { reason: self.secrets.redact(&reason), hint: None }
     }
 
     fn host(&self) -> String {
