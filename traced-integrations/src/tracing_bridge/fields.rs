@@ -44,13 +44,18 @@ impl StatusFields {
     }
 }
 
+/// Both visitors take each field as a typed OpenTelemetry value.
+pub(super) trait Push {
+    fn push(&mut self, field: &Field, value: Value);
+}
+
 /// Collects a span's fields into its attributes and [`SpanFields`].
 pub(super) struct SpanVisitor<'a> {
     pub(super) attributes: &'a mut Attributes,
     pub(super) fields: &'a mut SpanFields,
 }
 
-impl SpanVisitor<'_> {
+impl Push for SpanVisitor<'_> {
     fn push(&mut self, field: &Field, value: Value) {
         let name = field.name();
         if let Some(special) = name.strip_prefix("otel.") {
@@ -96,34 +101,6 @@ fn status(value: &str) -> Option<Status> {
     }
 }
 
-impl Visit for SpanVisitor<'_> {
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.push(field, Value::I64(value));
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        // OpenTelemetry has no unsigned integers: past i64, a string.
-        match i64::try_from(value) {
-            Ok(v) => self.push(field, Value::I64(v)),
-            Err(_) => self.push(field, Value::from(value.to_string())),
-        }
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.push(field, Value::F64(value));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.push(field, Value::Bool(value));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.push(field, Value::from(value.to_owned()));
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.push(field, Value::from(value.to_string()));
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.push(field, Value::from(format!("{value:?}")));
-    }
-}
-
 /// An event's message (its name) and fields (its attributes).
 #[derive(Default)]
 pub(super) struct EventVisitor {
@@ -131,7 +108,7 @@ pub(super) struct EventVisitor {
     pub(super) attributes: Vec<KeyValue>,
 }
 
-impl EventVisitor {
+impl Push for EventVisitor {
     fn push(&mut self, field: &Field, value: Value) {
         match field.name() {
             "message" => self.message = Some(value.as_str().into_owned()),
@@ -142,29 +119,34 @@ impl EventVisitor {
     }
 }
 
-impl Visit for EventVisitor {
+/// A visitor handing field values to `T`, typed as `tracing-opentelemetry`
+/// types them.
+pub(super) struct Typed<T>(pub(super) T);
+
+impl<T: Push> Visit for Typed<T> {
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.push(field, Value::I64(value));
+        self.0.push(field, Value::I64(value));
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
+        // OpenTelemetry has no unsigned integers: past `i64::MAX`, a string.
         match i64::try_from(value) {
-            Ok(v) => self.push(field, Value::I64(v)),
-            Err(_) => self.push(field, Value::from(value.to_string())),
+            Ok(v) => self.0.push(field, Value::I64(v)),
+            Err(_) => self.0.push(field, Value::from(value.to_string())),
         }
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.push(field, Value::F64(value));
+        self.0.push(field, Value::F64(value));
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.push(field, Value::Bool(value));
+        self.0.push(field, Value::Bool(value));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.push(field, Value::from(value.to_owned()));
+        self.0.push(field, Value::from(value.to_owned()));
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.push(field, Value::from(value.to_string()));
+        self.0.push(field, Value::from(value.to_string()));
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.push(field, Value::from(format!("{value:?}")));
+        self.0.push(field, Value::from(format!("{value:?}")));
     }
 }

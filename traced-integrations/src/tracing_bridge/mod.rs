@@ -65,7 +65,7 @@ pub use stats::{stats, BridgeStats};
 pub use tracing_subscriber::filter::Targets;
 
 use ext::WithBridge;
-use fields::{EventVisitor, SpanFields, SpanVisitor};
+use fields::{EventVisitor, SpanFields, SpanVisitor, Typed};
 use opentelemetry::trace::{Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use span::BridgeSpan;
@@ -195,7 +195,7 @@ where
         let metadata = attrs.metadata();
         let mut attributes = Attributes::new();
         let mut fields = SpanFields::default();
-        attrs.record(&mut SpanVisitor { attributes: &mut attributes, fields: &mut fields });
+        attrs.record(&mut Typed(SpanVisitor { attributes: &mut attributes, fields: &mut fields }));
         attributes.push(KeyValue::new("level", metadata.level().as_str()));
         span.extensions_mut().insert(BridgeSpan::new(metadata.name(), attributes, fields, parent));
     }
@@ -257,8 +257,9 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
         let metadata = event.metadata();
-        let mut visitor = EventVisitor::default();
+        let mut visitor = Typed(EventVisitor::default());
         event.record(&mut visitor);
+        let mut visitor = visitor.0;
         let name: Cow<'static, str> = match visitor.message.take() {
             Some(message) => Cow::Owned(message),
             None => Cow::Borrowed(metadata.name()),

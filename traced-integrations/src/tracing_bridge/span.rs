@@ -5,7 +5,7 @@
 //! caller's context after creating its request span), and it is timed from
 //! when it was created either way.
 
-use super::fields::{SpanFields, SpanVisitor, StatusFields};
+use super::fields::{SpanFields, SpanVisitor, StatusFields, Typed};
 use super::stats;
 use opentelemetry::trace::{Link, SpanContext, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -132,7 +132,7 @@ impl BridgeSpan {
         match &mut self.state {
             State::Pending(p) => {
                 let mut fields = SpanFields::default();
-                values.record(&mut SpanVisitor { attributes: &mut p.attributes, fields: &mut fields });
+                values.record(&mut Typed(SpanVisitor { attributes: &mut p.attributes, fields: &mut fields }));
                 if let Some(name) = fields.name.take() {
                     p.name = name;
                 }
@@ -144,7 +144,7 @@ impl BridgeSpan {
             State::Started(span) => {
                 let mut attributes = Attributes::new();
                 let mut fields = SpanFields::default();
-                values.record(&mut SpanVisitor { attributes: &mut attributes, fields: &mut fields });
+                values.record(&mut Typed(SpanVisitor { attributes: &mut attributes, fields: &mut fields }));
                 for kv in attributes {
                     span.set_attribute(kv);
                 }
