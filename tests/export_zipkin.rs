@@ -11,14 +11,9 @@ use traced::span::{ActiveSpan, Callsite, Kind, SpanGuard};
 
 static SITE: Callsite = Callsite::new("Checkout.pay", Kind::Server);
 
-#[test]
-fn exports_zipkin_json() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let store = received.clone();
-    let app = axum::Router::new().route(
+/// A Zipkin collector's route: decodes the v2 JSON and keeps the spans.
+fn zipkin_app(store: Arc<Mutex<Vec<serde_json::Value>>>) -> axum::Router {
+    axum::Router::new().route(
         "/api/v2/spans",
         axum::routing::post(move |body: axum::body::Bytes| {
             let store = store.clone();
@@ -28,7 +23,16 @@ fn exports_zipkin_json() {
                 axum::http::StatusCode::ACCEPTED
             }
         }),
-    );
+    )
+}
+
+#[test]
+fn exports_zipkin_json() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = zipkin_app(received.clone());
     runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let traced::Pipeline { provider, .. } = traced::builder()
@@ -69,17 +73,7 @@ fn exports_zipkin_json_over_tls() {
     let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
-    let store = received.clone();
-    let app = axum::Router::new().route(
-        "/api/v2/spans",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let store = store.clone();
-            async move {
-                store.lock().unwrap().extend(serde_json::from_slice::<Vec<serde_json::Value>>(&body).expect("json"));
-                axum::http::StatusCode::ACCEPTED
-            }
-        }),
-    );
+    let app = zipkin_app(received.clone());
     let handshakes = Handshakes::default();
     let config = server_config(&leaf, None, &[b"http/1.1"]);
     let counts = handshakes.clone();
