@@ -26,6 +26,14 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn pipeline(receiver: &FaultyReceiver, export_timeout: Duration) -> traced::Provider {
+    pipeline_with_headers(receiver, export_timeout, Vec::new())
+}
+
+fn pipeline_with_headers(
+    receiver: &FaultyReceiver,
+    export_timeout: Duration,
+    headers: Vec<(String, String)>,
+) -> traced::Provider {
     let traced::Pipeline { provider, .. } = traced::builder()
         .env(EnvConfig::default())
         .service_name("faults")
@@ -33,6 +41,7 @@ fn pipeline(receiver: &FaultyReceiver, export_timeout: Duration) -> traced::Prov
             traces_endpoint: Some(receiver.endpoint()),
             protocol: Some(OtlpProtocol::HttpProtobuf),
             timeout: Some(export_timeout),
+            headers,
             ..Default::default()
         })
         .batch(BatchConfig {
@@ -191,18 +200,8 @@ fn a_credential_echoed_by_the_collector_is_redacted_from_the_error() {
     const KEY: &str = "hcaik_01j9secretvalue42";
     let receiver = FaultyReceiver::start();
     receiver.set(Behaviour::Refuse { status: 401, message: format!("unknown API key {KEY}") });
-    let traced::Pipeline { provider, .. } = traced::builder()
-        .env(EnvConfig::default())
-        .service_name("faults")
-        .otlp_with(OtlpEnv {
-            traces_endpoint: Some(receiver.endpoint()),
-            protocol: Some(OtlpProtocol::HttpProtobuf),
-            headers: vec![("x-honeycomb-team".into(), KEY.into())],
-            ..Default::default()
-        })
-        .build()
-        .expect("pipeline");
-    let provider = provider.expect("enabled");
+    let provider =
+        pipeline_with_headers(&receiver, Duration::from_secs(10), vec![("x-honeycomb-team".into(), KEY.into())]);
     {
         let _default = provider.set_default();
         handle(1);

@@ -118,11 +118,34 @@ fn events_are_span_events_within_the_limit_and_errors_set_status_only_when_asked
     assert_eq!(spans.span("import").status, Status::error("row 1 rejected"));
 }
 
+/// Runs the test `name` of this binary alone in a child process (the
+/// bridge's counters are process-wide); true inside that child.
+fn in_own_process(name: &str) -> bool {
+    if std::env::var_os("TRACED_BRIDGE_CHILD").is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([name, "--exact", "--nocapture"])
+        .env("TRACED_BRIDGE_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    false
+}
+
 #[test]
 fn events_outside_any_span_are_counted() {
-    let before = tracing_bridge::stats().events_outside_spans;
-    bridged(|| tracing::warn!("no span here"));
-    assert!(tracing_bridge::stats().events_outside_spans > before);
+    if !in_own_process("events_outside_any_span_are_counted") {
+        return;
+    }
+    let _spans = capture();
+    bridged(|| {
+        tracing::warn!("no span here");
+        let _span = tracing::info_span!("with_a_span").entered();
+        tracing::info!("inside: not counted");
+    });
+    assert_eq!(tracing_bridge::stats().events_outside_spans, 1);
 }
 
 #[test]
@@ -272,22 +295,31 @@ impl Lines {
     }
 }
 
+/// Runs `f` under the bridge and the bridge's `fmt` layer (JSON or text);
+/// the lines it wrote.
+fn logged(json: bool, f: impl FnOnce()) -> String {
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let make = move || writer.clone();
+    let bridged = tracing_subscriber::registry().with(tracing_bridge::layer());
+    if json {
+        tracing::subscriber::with_default(bridged.with(tracing_bridge::fmt_layer_json().with_writer(make)), f);
+    } else {
+        tracing::subscriber::with_default(bridged.with(tracing_bridge::fmt_layer().with_writer(make)), f);
+    }
+    lines.text()
+}
+
 #[test]
 fn text_log_lines_carry_the_trace_and_span_ids() {
     let spans = capture();
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_bridge::layer())
-        .with(tracing_bridge::fmt_layer().with_writer(move || writer.clone()));
-    tracing::subscriber::with_default(subscriber, || {
+    let text = logged(false, || {
         tracing::info!("before any span");
         let _span = tracing::info_span!("checkout").entered();
         tracing::info!(order = 7_i64, "paid");
     });
     let checkout = spans.span("checkout");
     let (trace, span) = hex(&checkout);
-    let text = lines.text();
     let all: Vec<&str> = text.lines().collect();
     assert_eq!(all.len(), 2, "{text}");
     assert!(!all[0].contains("trace_id="), "{text}");
@@ -298,18 +330,12 @@ fn text_log_lines_carry_the_trace_and_span_ids() {
 #[test]
 fn json_log_lines_carry_the_trace_and_span_ids_as_fields() {
     let spans = capture();
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_bridge::layer())
-        .with(tracing_bridge::fmt_layer_json().with_writer(move || writer.clone()));
-    tracing::subscriber::with_default(subscriber, || {
+    let text = logged(true, || {
         let _span = tracing::info_span!("checkout", cart = 3_i64).entered();
         traced_inside_json();
     });
     let checkout = spans.span("checkout");
     let inner = spans.span("tracing_bridge.traced_json_child");
-    let text = lines.text();
     let parsed: Vec<serde_json::Value> =
         text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
     assert_eq!(parsed.len(), 2, "{text}");
@@ -337,15 +363,9 @@ fn log_records_inside_a_traced_span_get_the_ids_and_become_events() {
     // `log` to `tracing`, process-wide (the only test here that does it).
     let _ = tracing_log::LogTracer::init();
     let spans = capture();
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_bridge::layer())
-        .with(tracing_bridge::fmt_layer().with_writer(move || writer.clone()));
-    tracing::subscriber::with_default(subscriber, logs_with_the_log_crate);
+    let text = logged(false, logs_with_the_log_crate);
     let span = spans.span("tracing_bridge.logs_with_the_log_crate");
     assert!(span.event("cache miss for user 42").is_some(), "{:?}", span.events);
-    let text = lines.text();
     let (trace, id) = hex(&span);
     assert!(text.contains("cache miss for user 42"), "{text}");
     assert!(text.trim_end().ends_with(&format!("trace_id={trace} span_id={id}")), "{text}");
@@ -361,14 +381,7 @@ fn logs_with_the_log_crate() {
 /// child process: the count is process-wide.
 #[test]
 fn spans_that_never_close_are_counted_as_open() {
-    if std::env::var_os("TRACED_BRIDGE_CHILD").is_none() {
-        let exe = std::env::current_exe().unwrap();
-        let out = std::process::Command::new(exe)
-            .args(["spans_that_never_close_are_counted_as_open", "--exact", "--nocapture"])
-            .env("TRACED_BRIDGE_CHILD", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    if !in_own_process("spans_that_never_close_are_counted_as_open") {
         return;
     }
     let spans = capture();

@@ -178,6 +178,11 @@ pub(crate) fn ureq_config(tls: &Tls) -> Result<ureq::tls::TlsConfig, String> {
         .build())
 }
 
+/// Said when a collector ends a TLS connection on us and we sent no client
+/// certificate: over TLS 1.3 that is how a required one's absence shows.
+pub(crate) const CLIENT_CERTIFICATE_HINT: &str =
+    "does it require a client certificate? OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and _CLIENT_KEY";
+
 /// When `error` or one of its causes is a TLS failure, what it means for
 /// the user, in words that say what to change. Such failures are final:
 /// a certificate does not become trusted by trying again.
@@ -198,7 +203,7 @@ pub(crate) fn explain(error: &(dyn std::error::Error + 'static)) -> Option<Strin
         ) => "the collector's certificate is expired or not yet valid",
         rustls::Error::InvalidCertificate(_) => "the collector's certificate was refused",
         rustls::Error::AlertReceived(_) => {
-            "the collector ended the TLS handshake (does it require a client certificate? OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and _CLIENT_KEY)"
+            return Some(format!("TLS: the collector ended the TLS handshake ({CLIENT_CERTIFICATE_HINT}) [{tls}]"))
         }
         rustls::Error::InvalidMessage(_) => "the endpoint does not speak TLS (is it an http:// endpoint?)",
         _ => "the TLS handshake failed",

@@ -143,8 +143,8 @@ impl GrpcTransport {
             && std::error::Error::source(status).is_some_and(|e| e.is::<tonic::transport::Error>());
         match outcome {
             Outcome::Permanent(reason) if self.tls_without_identity && closed_under_us => Outcome::Permanent(format!(
-                "{reason} (TLS: the collector closed the connection; does it require a client certificate? \
-                 OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and _CLIENT_KEY)"
+                "{reason} (TLS: the collector closed the connection; {})",
+                tls::CLIENT_CERTIFICATE_HINT
             )),
             other => other,
         }

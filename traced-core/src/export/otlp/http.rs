@@ -137,10 +137,7 @@ impl HttpTransport {
             std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof
         ));
         if closed && self.tls_without_identity {
-            reason.push_str(
-                " (TLS: the collector closed the connection; does it require a client certificate? \
-                 OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and _CLIENT_KEY)",
-            );
+            reason.push_str(&format!(" (TLS: the collector closed the connection; {})", tls::CLIENT_CERTIFICATE_HINT));
         }
         Outcome::Retryable { reason: self.secrets.redact(&reason), hint: None }
     }
