@@ -53,6 +53,12 @@ fn plain(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
 }
 
+#[traced::traced]
+#[inline(never)]
+fn traced_bare(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
 #[traced::traced(fields(n = n))]
 #[inline(never)]
 fn traced_one(n: u64) -> u64 {
@@ -420,6 +426,12 @@ fn sampled_one_attribute(c: &mut Criterion) {
         b.iter(|| {
             under_fastrace_parent(calls!(fastrace_one));
             count(FASTRACE, 1)
+        })
+    });
+    g.bench_function("traced, no attribute", |b| {
+        b.iter(|| {
+            under_traced_parent(calls!(traced_bare));
+            count(TRACED, 1)
         })
     });
     g.bench_function("traced", |b| {

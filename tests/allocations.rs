@@ -1,7 +1,7 @@
 //! Heap allocations per `#[traced]` call, counted by a counting allocator on
 //! the calling thread: none with nothing installed or under an unsampled
-//! parent; for a sampled span, the new `Context`'s `Arc` and the record's box,
-//! and nothing for up to four attributes.
+//! parent; for a sampled span, only the new `Context`'s `Arc` (the record's
+//! box is reused per thread), and nothing for up to four attributes.
 #![cfg(feature = "test-util")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -66,8 +66,9 @@ fn allocations_per_call_by_case() {
     let sampled = allocations_per_call(10_000, |i| {
         four_attributes(i);
     });
-    // The Context's Arc and the record's box; chunk hand-offs amortised.
-    assert!((2.0..2.05).contains(&sampled), "sampled span: {sampled} allocations per call");
+    // The Context's Arc, which OpenTelemetry's `Context` makes for every
+    // span it carries; the record's box is reused. Chunk hand-offs amortised.
+    assert!((1.0..1.05).contains(&sampled), "sampled span: {sampled} allocations per call");
 
     let unsampled_parent = opentelemetry::trace::SpanContext::new(
         opentelemetry::trace::TraceId::from(1u128),

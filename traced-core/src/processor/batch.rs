@@ -247,7 +247,7 @@ impl Processor for BatchProcessor {
             if current.capacity() == 0 {
                 *current = shared.fresh_chunk();
             }
-            current.push(span.into_buffered());
+            span.push_to(&mut current);
             if current.len() < batch {
                 return Ok(None);
             }

@@ -167,15 +167,17 @@ impl ActiveSpan {
             return None;
         }
         let skip = start.skip_unsampled_child;
-        let (provider, scoped) = match start.parent {
-            Some(parent) => precheck(parent, skip),
-            None => Context::map_current(|parent| precheck(parent, skip)),
-        }?;
-        let (cx, record) = match start.parent {
-            Some(parent) => create_span(parent, provider, scoped, start, at),
-            None => Context::map_current(|parent| create_span(parent, provider, scoped, start, at)),
+        let given = start.parent;
+        // One look at the current context for both the check and the span.
+        let made = |parent: &Context| {
+            let (provider, scoped) = precheck(parent, skip)?;
+            let (cx, record) = create_span(parent, provider, scoped, start, at);
+            Some(ActiveSpan { cx: Some(cx), record, provider: Some(provider) })
         };
-        Some(ActiveSpan { cx: Some(cx), record, provider: Some(provider) })
+        match given {
+            Some(parent) => made(parent),
+            None => Context::map_current(made),
+        }
     }
 
     /// The context to make current while the span's work runs, if any.
@@ -418,15 +420,17 @@ where
     }
 
     let kind = start.kind.to_span_kind();
-    let mut attributes = Attributes::new();
-    let mut links = Vec::new();
+    // Filled before the decision only for a custom sampler, which may look
+    // at them; otherwise in the record itself, and only if it records.
+    let mut early: Option<(Attributes, Vec<Link>)> = None;
     let mut fill = Some((start.attributes, start.links));
     let (decision, extra) = if has_parent && follows_parent && !deferred {
         let d = if parent.is_sampled() { Decision::RecordAndSample } else { Decision::Drop };
         (d, None)
     } else {
         if matches!(provider.sampler, Sampler::Custom(_)) {
-            // A custom sampler may look at attributes and links.
+            let mut attributes = Attributes::new();
+            let mut links = Vec::new();
             if let Some((fill_attributes, fill_links)) = fill.take() {
                 fill_attributes(&mut attributes);
                 links = fill_links();
@@ -440,6 +444,7 @@ where
                 attributes: &attributes,
                 links: &links,
             });
+            early = Some((attributes, links));
             (sampled.decision, sampled.extra)
         } else {
             let sampled = provider.sampler.decide(&SampleInput {
@@ -482,37 +487,49 @@ where
     // The record is made in its box and the attributes written in place:
     // with four inline, a record is a few hundred bytes, and building it on
     // the stack first would copy all of them once more.
-    let mut record = Box::new(SpanRecord {
-        span_context,
-        parent_span_id: if has_parent { parent.span_id() } else { SpanId::INVALID },
-        name: start.name,
-        attributes: Attributes::new(),
-        start: start_time,
-        end: start_time,
-        provider,
-        extras: None,
-        dropped_attributes: 0,
-        parent_is_remote: has_parent && parent.is_remote(),
-        kind: start.kind,
-    });
-    match fill.take() {
-        Some((fill_attributes, fill_links)) => {
-            // Within the inline capacity this reserves nothing.
-            record.attributes.reserve(start.attribute_capacity);
+    let slot = super::record_pool::empty_box();
+    let mut record = super::record_pool::fill(
+        slot,
+        SpanRecord {
+            span_context,
+            parent_span_id: if has_parent { parent.span_id() } else { SpanId::INVALID },
+            name: start.name,
+            attributes: Attributes::new(),
+            start: start_time,
+            end: start_time,
+            provider,
+            extras: None,
+            dropped_attributes: 0,
+            parent_is_remote: has_parent && parent.is_remote(),
+            kind: start.kind,
+        },
+    );
+    let links = match (fill.take(), early) {
+        (Some((fill_attributes, fill_links)), _) => {
+            if start.attribute_capacity > record.attributes.inline_size() {
+                record.attributes.reserve(start.attribute_capacity);
+            }
             fill_attributes(&mut record.attributes);
-            links = fill_links();
+            fill_links()
         }
-        // Filled already, for a custom sampler.
-        None => record.attributes = attributes,
-    }
+        (None, Some((attributes, links))) => {
+            record.attributes = attributes;
+            links
+        }
+        (None, None) => Vec::new(),
+    };
     if let Some(result) = extra {
         record.attributes.extend(result.attributes);
     }
     let limit = provider.limits.attribute_count as usize;
-    record.dropped_attributes = record.attributes.len().saturating_sub(limit) as u32;
-    record.attributes.truncate(limit);
-    for link in links {
-        record.add_link(link.span_context, link.attributes);
+    if record.attributes.len() > limit {
+        record.dropped_attributes = (record.attributes.len() - limit) as u32;
+        record.attributes.truncate(limit);
+    }
+    if !links.is_empty() {
+        for link in links {
+            record.add_link(link.span_context, link.attributes);
+        }
     }
     (cx, Some(record))
 }

@@ -79,6 +79,7 @@ pub(crate) mod error;
 mod guard;
 mod instrumented;
 mod record;
+mod record_pool;
 mod value;
 
 pub use active::{ActiveSpan, AttachGuard, SpanScope, SpanStart, StartTime};

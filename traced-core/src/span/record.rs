@@ -226,16 +226,18 @@ impl FinishedSpan {
         match self.0 {
             Inner::Traced(r) => {
                 let anchor = r.provider.clock.anchor();
-                r.into_span_data(&anchor)
+                super::record_pool::unboxed(r).into_span_data(&anchor)
             }
             Inner::Sdk(d) => *d,
         }
     }
 
-    pub(crate) fn into_buffered(self) -> Buffered {
+    /// Appends the span to a batch chunk, the record copied once.
+    #[inline(always)]
+    pub(crate) fn push_to(self, chunk: &mut Vec<Buffered>) {
         match self.0 {
-            Inner::Traced(r) => Buffered::Traced(*r),
-            Inner::Sdk(d) => Buffered::Sdk(d),
+            Inner::Traced(r) => super::record_pool::push_unboxed(r, chunk),
+            Inner::Sdk(d) => chunk.push(Buffered::Sdk(d)),
         }
     }
 }

@@ -1,0 +1,325 @@
+//! What a user feels: the quickstart's `GET /users/{id}` served by axum at
+//! the highest rate a load generator can drive, untraced, with `traced`, and
+//! with `tracing` + `tracing-opentelemetry`, both exporting every span over
+//! OTLP/HTTP to a receiver on this machine. Driven by
+//! `benches/http_load.sh`, which starts these processes and runs `wrk`:
+//!
+//! ```text
+//! http_load receive PORT                         an OTLP/HTTP receiver; GET /spans counts what arrived
+//! http_load serve MODE PORT RECEIVER_PORT [sqlite]
+//!     MODE: untraced | traced | tracing-otel; `sqlite` adds the query
+//! ```
+//!
+//! The three servers run the same handlers: `get_user` → (with `sqlite`, a
+//! query on an in-memory SQLite database) → `process_user_data`, under a
+//! server span for the request. `traced` and the SDK run with their
+//! default batch settings, sampling everything.
+#![allow(missing_docs)]
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig;
+use prost::Message;
+use serde_json::{json, Value};
+use sqlx::sqlite::SqlitePoolOptions;
+use sqlx::{Sqlite, SqlitePool};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tracing::Instrument;
+use tracing_subscriber::layer::SubscriberExt;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct User {
+    id: i64,
+    name: String,
+    email: String,
+}
+
+const SCHEMA: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);
+     INSERT INTO users VALUES (1, 'Ada Lovelace', 'ada@example.com'), (2, 'Alan Turing', 'alan@example.org');";
+
+async fn database() -> Result<SqlitePool, sqlx::Error> {
+    // One connection: each in-memory connection is a database of its own.
+    let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await?;
+    sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+    Ok(pool)
+}
+
+/// The user without a database: what the handler would have fetched.
+fn fixed_user(id: i64) -> User {
+    User { id, name: "Ada Lovelace".into(), email: "ada@example.com".into() }
+}
+
+fn process(user: &User) -> Value {
+    let domain = user.email.split('@').nth(1).unwrap_or_default();
+    json!({ "id": user.id, "name": user.name, "email_domain": domain })
+}
+
+fn respond(result: Result<Option<Value>, sqlx::Error>) -> (StatusCode, Json<Value>) {
+    match result {
+        Ok(Some(user)) => (StatusCode::OK, Json(user)),
+        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({ "error": "user not found" }))),
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": err.to_string() }))),
+    }
+}
+
+// ---- untraced ---------------------------------------------------------------
+
+mod untraced {
+    use super::*;
+
+    pub(super) struct Users {
+        pub(super) db: Option<SqlitePool>,
+    }
+
+    impl Users {
+        async fn get_user(&self, id: &str) -> Result<Option<Value>, sqlx::Error> {
+            let Some(user) = self.fetch(id).await? else { return Ok(None) };
+            Ok(Some(self.process_user_data(&user)))
+        }
+        async fn fetch(&self, id: &str) -> Result<Option<User>, sqlx::Error> {
+            let Ok(id) = id.parse::<i64>() else { return Ok(None) };
+            match &self.db {
+                Some(db) => {
+                    sqlx::query_as("SELECT id, name, email FROM users WHERE id = ?").bind(id).fetch_optional(db).await
+                }
+                None => Ok(Some(fixed_user(id))),
+            }
+        }
+        fn process_user_data(&self, user: &User) -> Value {
+            process(user)
+        }
+    }
+
+    async fn handler(State(users): State<Arc<Users>>, Path(id): Path<String>) -> (StatusCode, Json<Value>) {
+        respond(users.get_user(&id).await)
+    }
+
+    pub(super) fn app(users: Users) -> Router {
+        Router::new().route("/users/{id}", get(handler)).with_state(Arc::new(users))
+    }
+}
+
+// ---- traced -----------------------------------------------------------------
+
+mod with_traced {
+    use super::*;
+    use traced::integrations::http_server::TracedHttpServerLayer;
+    use traced::integrations::sqlx::TracedPool;
+    use traced::traced;
+
+    pub(super) struct UserService {
+        pub(super) db: Option<TracedPool<Sqlite>>,
+    }
+
+    #[traced]
+    impl UserService {
+        #[traced(fields(user.id = id))]
+        async fn get_user(&self, id: &str) -> Result<Option<Value>, sqlx::Error> {
+            let Some(user) = self.fetch_user_from_db(id).await? else { return Ok(None) };
+            Ok(Some(self.process_user_data(&user)))
+        }
+        async fn fetch_user_from_db(&self, id: &str) -> Result<Option<User>, sqlx::Error> {
+            let Ok(id) = id.parse::<i64>() else { return Ok(None) };
+            match &self.db {
+                Some(db) => {
+                    sqlx::query_as("SELECT id, name, email FROM users WHERE id = ?").bind(id).fetch_optional(db).await
+                }
+                None => Ok(Some(fixed_user(id))),
+            }
+        }
+        #[traced(fields(user.id = user.id))]
+        fn process_user_data(&self, user: &User) -> Value {
+            process(user)
+        }
+    }
+
+    async fn handler(State(users): State<Arc<UserService>>, Path(id): Path<String>) -> (StatusCode, Json<Value>) {
+        respond(users.get_user(&id).await)
+    }
+
+    pub(super) fn app(users: UserService) -> Router {
+        Router::new().route("/users/{id}", get(handler)).with_state(Arc::new(users)).layer(TracedHttpServerLayer::new())
+    }
+}
+
+// ---- tracing + tracing-opentelemetry ----------------------------------------
+
+mod with_tracing {
+    use super::*;
+    use axum::extract::Request;
+    use axum::middleware::Next;
+    use axum::response::Response;
+
+    pub(super) struct UserService {
+        pub(super) db: Option<SqlitePool>,
+    }
+
+    impl UserService {
+        #[tracing::instrument(name = "UserService.get_user", skip_all, fields(user.id = id))]
+        async fn get_user(&self, id: &str) -> Result<Option<Value>, sqlx::Error> {
+            let Some(user) = self.fetch_user_from_db(id).await? else { return Ok(None) };
+            Ok(Some(self.process_user_data(&user)))
+        }
+        #[tracing::instrument(name = "UserService.fetch_user_from_db", skip_all, err)]
+        async fn fetch_user_from_db(&self, id: &str) -> Result<Option<User>, sqlx::Error> {
+            let Ok(id) = id.parse::<i64>() else { return Ok(None) };
+            match &self.db {
+                Some(db) => {
+                    let query = "SELECT id, name, email FROM users WHERE id = ?";
+                    let span = tracing::info_span!(
+                        "SELECT users",
+                        otel.kind = "client",
+                        db.system.name = "sqlite",
+                        db.query.text = query
+                    );
+                    sqlx::query_as(query).bind(id).fetch_optional(db).instrument(span).await
+                }
+                None => Ok(Some(fixed_user(id))),
+            }
+        }
+        #[tracing::instrument(name = "UserService.process_user_data", skip_all, fields(user.id = user.id))]
+        fn process_user_data(&self, user: &User) -> Value {
+            process(user)
+        }
+    }
+
+    async fn handler(State(users): State<Arc<UserService>>, Path(id): Path<String>) -> (StatusCode, Json<Value>) {
+        respond(users.get_user(&id).await)
+    }
+
+    /// A SERVER span per request with the attributes the traced layer sets.
+    async fn server_span(request: Request, next: Next) -> Response {
+        let span = tracing::info_span!(
+            "GET /users/{id}",
+            otel.kind = "server",
+            http.request.method = %request.method(),
+            http.route = "/users/{id}",
+            url.path = %request.uri().path(),
+            url.scheme = "http",
+            network.protocol.version = "1.1",
+            http.response.status_code = tracing::field::Empty,
+        );
+        let response = next.run(request).instrument(span.clone()).await;
+        span.record("http.response.status_code", response.status().as_u16());
+        response
+    }
+
+    pub(super) fn app(users: UserService) -> Router {
+        Router::new()
+            .route("/users/{id}", get(handler))
+            .with_state(Arc::new(users))
+            .layer(axum::middleware::from_fn(server_span))
+    }
+}
+
+// ---- the receiver -----------------------------------------------------------
+
+async fn receive(port: u16) -> Result<(), BoxError> {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    let spans = Arc::new(AtomicU64::new(0));
+    let app = Router::new()
+        .route(
+            "/v1/traces",
+            post(|State(spans): State<Arc<AtomicU64>>, body: axum::body::Bytes| async move {
+                match ExportTraceServiceRequest::decode(body) {
+                    Ok(request) => {
+                        let n: usize =
+                            request.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
+                        spans.fetch_add(n as u64, Ordering::Relaxed);
+                        (StatusCode::OK, Vec::new())
+                    }
+                    Err(_) => (StatusCode::BAD_REQUEST, Vec::new()),
+                }
+            }),
+        )
+        .route(
+            "/spans",
+            get(|State(spans): State<Arc<AtomicU64>>| async move { spans.load(Ordering::Relaxed).to_string() }),
+        )
+        .with_state(spans);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+// ---- the servers ------------------------------------------------------------
+
+async fn serve(mode: &str, port: u16, receiver: u16, sqlite: bool) -> Result<(), BoxError> {
+    let db = if sqlite { Some(database().await?) } else { None };
+    let endpoint = format!("http://127.0.0.1:{receiver}");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let shutdown = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        match &mut term {
+            Some(term) => {
+                term.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    match mode {
+        "untraced" => {
+            axum::serve(listener, untraced::app(untraced::Users { db })).with_graceful_shutdown(shutdown).await?
+        }
+        "traced" => {
+            let env = traced::config::EnvConfig::from_lookup(&|name| match name {
+                "OTEL_SERVICE_NAME" => Some("user-service".to_owned()),
+                "OTEL_EXPORTER_OTLP_ENDPOINT" => Some(endpoint.clone()),
+                "OTEL_EXPORTER_OTLP_PROTOCOL" => Some("http/protobuf".to_owned()),
+                _ => None,
+            });
+            let guard = traced::builder().env(env).install()?;
+            let users = with_traced::UserService { db: db.map(traced::integrations::sqlx::TracedPool::new) };
+            axum::serve(listener, with_traced::app(users)).with_graceful_shutdown(shutdown).await?;
+            let stats = traced::Provider::current().map(|p| p.stats());
+            drop(guard);
+            eprintln!("traced: {stats:?}");
+        }
+        "tracing-otel" => {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                .with_endpoint(format!("{endpoint}/v1/traces"))
+                .build()?;
+            let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+                .with_batch_exporter(exporter)
+                .with_resource(opentelemetry_sdk::Resource::builder().with_service_name("user-service").build())
+                .build();
+            let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("http_load"));
+            let subscriber = tracing_subscriber::registry().with(layer);
+            tracing::subscriber::set_global_default(subscriber)?;
+            let users = with_tracing::UserService { db };
+            axum::serve(listener, with_tracing::app(users)).with_graceful_shutdown(shutdown).await?;
+            // The SDK's shutdown blocks on its exporter: off the runtime.
+            tokio::task::spawn_blocking(move || provider.shutdown()).await??;
+        }
+        other => return Err(format!("unknown mode {other:?}").into()),
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let port = |i: usize| -> Result<u16, BoxError> { Ok(args.get(i).ok_or("missing port")?.parse()?) };
+    match args.first().map(String::as_str) {
+        Some("receive") => runtime.block_on(receive(port(1)?)),
+        Some("serve") => {
+            let mode = args.get(1).ok_or("missing mode")?;
+            let sqlite = args.get(4).is_some_and(|a| a == "sqlite");
+            runtime.block_on(serve(mode, port(2)?, port(3)?, sqlite))
+        }
+        // `cargo bench` runs every bench target with no arguments: nothing
+        // to do alone; the script drives it.
+        _ => {
+            println!("http_load: run benches/http_load.sh");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! A fixed number of spans of one scenario, for counting instructions rather
+//! than timing them: this machine is shared, and instruction counts from
+//! `valgrind --tool=callgrind` repeat exactly for the same binary and input.
+//!
+//! ```sh
+//! cargo bench --features test-util --bench span_instructions --no-run
+//! valgrind --tool=callgrind --toggle-collect='span_instructions::run*' \
+//!     target/release/deps/span_instructions-* traced-bare 50000
+//! ```
+//!
+//! Scenarios: `traced-bare`, `traced-one`, `traced-async`, `fastrace-bare`,
+//! `fastrace-one`. Each runs under a sampled root of its own kind, every span
+//! handed to a batch processor (or fastrace's reporter) that counts and
+//! discards; only the calling thread's work falls inside `run`.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+struct Counting(Arc<AtomicU64>);
+
+impl opentelemetry_sdk::trace::SpanExporter for Counting {
+    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+impl fastrace::collector::Reporter for Counting {
+    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
+        self.0.fetch_add(spans.len() as u64, Ordering::Relaxed);
+    }
+}
+
+#[traced::traced]
+#[inline(never)]
+fn traced_bare(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[traced::traced(fields(n = n))]
+#[inline(never)]
+fn traced_one(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[traced::traced(fields(n = n))]
+#[inline(never)]
+async fn traced_async(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[fastrace::trace]
+#[inline(never)]
+fn fastrace_bare(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+#[fastrace::trace(properties = { "n": "{n}" })]
+#[inline(never)]
+fn fastrace_one(n: u64) -> u64 {
+    black_box(n).wrapping_mul(31)
+}
+
+fn poll_once<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// The measured part: `n` calls of `f` (the name is what callgrind's
+/// `--toggle-collect` matches).
+#[inline(never)]
+fn run_calls(n: u64, f: impl Fn(u64) -> u64) {
+    for i in 0..n {
+        black_box(f(i));
+    }
+}
+
+#[traced::traced(name = "bench.root")]
+fn traced_root(n: u64, f: fn(u64) -> u64) {
+    run_calls(n, f)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let scenario = args.next().unwrap_or_else(|| "traced-bare".to_owned());
+    let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(50_000);
+    let counted = Counting::default();
+    match scenario.as_str() {
+        "traced-bare" | "traced-one" | "traced-async" => {
+            let _guard = traced::builder()
+                .env(traced::config::EnvConfig::default())
+                .exporter(counted.clone())
+                .batch(traced::BatchConfig { max_queue_size: 1 << 20, ..traced::BatchConfig::default() })
+                .install()
+                .expect("install");
+            // Warm up: the thread's buffers and first chunk.
+            traced_root(2_000, traced_bare);
+            let f: fn(u64) -> u64 = match scenario.as_str() {
+                "traced-bare" => traced_bare,
+                "traced-one" => traced_one,
+                _ => |i| poll_once(traced_async(i)),
+            };
+            traced_root(n, f);
+        }
+        "fastrace-bare" | "fastrace-one" => {
+            fastrace::set_reporter(counted.clone(), fastrace::collector::Config::default());
+            let f: fn(u64) -> u64 = if scenario == "fastrace-bare" { fastrace_bare } else { fastrace_one };
+            for calls in [2_000, n] {
+                let root = fastrace::Span::root("bench.root", fastrace::collector::SpanContext::random());
+                let _g = root.set_local_parent();
+                run_calls(calls, f);
+            }
+            fastrace::flush();
+        }
+        other => {
+            eprintln!("unknown scenario {other:?}");
+            std::process::exit(2);
+        }
+    }
+    println!("{scenario}: {n} calls; exported {}", counted.0.load(Ordering::Relaxed));
+}
