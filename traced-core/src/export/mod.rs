@@ -5,6 +5,8 @@ mod console;
 pub mod file;
 pub mod otlp;
 mod redact;
+#[cfg(any(feature = "otlp-http", feature = "zipkin"))]
+pub(crate) mod resolve;
 #[cfg(feature = "tls")]
 pub(crate) mod tls;
 pub mod zipkin;

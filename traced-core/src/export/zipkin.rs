@@ -66,7 +66,11 @@ mod imp {
                 Some("http") => {}
                 _ => return Err(error(format!("endpoint `{shown}`: expected http(s)://host[:port]/path"))),
             }
-            Ok(ZipkinExporter { agent: config.build().new_agent(), endpoint, service_name: "unknown_service".into() })
+            Ok(ZipkinExporter {
+                agent: crate::export::resolve::agent(config.build()),
+                endpoint,
+                service_name: "unknown_service".into(),
+            })
         }
     }
 

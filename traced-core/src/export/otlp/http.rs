@@ -65,7 +65,7 @@ impl HttpTransport {
             let tls = tls.ok_or_else(|| format!("endpoint `{}`: TLS settings missing", redact_url(url)))?;
             config = config.tls_config(tls::ureq_config(tls)?);
         }
-        let agent = config.build().new_agent();
+        let agent = crate::export::resolve::agent(config.build());
         let tls_without_identity = secure && tls.is_some_and(|t| t.identity.is_none());
         Ok(HttpTransport {
             agent,
