@@ -55,7 +55,41 @@ type Chunk = Vec<Buffered>;
 /// One thread's chunk being filled, for one processor.
 #[derive(Debug, Default)]
 struct ThreadBuffer {
-    current: Mutex<Chunk>,
+    current: Mutex<Local>,
+}
+
+/// What a thread's buffer holds: the chunk being filled, and chunks already
+/// exported that came back to be dropped here.
+///
+/// A span's memory (an error message, an event, an attribute's text) is
+/// allocated by the thread that records it. Freed by the export thread, each
+/// free takes the lock of the recording thread's allocator arena, which the
+/// recording thread takes too: at a million error spans a second, that
+/// contention made export fall behind. So exported chunks come back to
+/// their thread, which drops one or two spans each time it ends one (no
+/// pause of hundreds), and reuses the emptied chunk.
+#[derive(Debug, Default)]
+struct Local {
+    chunk: Chunk,
+    returned: Vec<Chunk>,
+}
+
+/// Exported chunks a thread may hold before the export thread drops the
+/// next ones itself (a thread that stopped making spans does not collect).
+const MAX_RETURNED: usize = 4;
+
+impl Local {
+    /// Drops up to two returned spans; hands back an emptied chunk.
+    #[inline]
+    fn drop_returned(&mut self) -> Option<Chunk> {
+        let last = self.returned.last_mut()?;
+        last.pop();
+        last.pop();
+        if last.is_empty() {
+            return self.returned.pop();
+        }
+        None
+    }
 }
 
 #[derive(Debug)]
@@ -68,8 +102,9 @@ struct Shared {
     /// Every thread's chunk being filled (the export thread takes partial
     /// ones on the schedule tick, flush and shutdown).
     buffers: Mutex<Vec<Arc<ThreadBuffer>>>,
-    /// Full chunks waiting for export.
-    full: Mutex<VecDeque<Chunk>>,
+    /// Full chunks waiting for export, with the buffer of the thread that
+    /// filled each (it gets the chunk back once exported).
+    full: Mutex<VecDeque<(Arc<ThreadBuffer>, Chunk)>>,
     /// Spans held in `full` (threads' chunks being filled are not counted:
     /// each adds at most one batch).
     queued: AtomicUsize,
@@ -87,7 +122,7 @@ impl Shared {
     /// Spans in the threads' chunks being filled.
     fn buffered(&self) -> usize {
         let Ok(buffers) = self.buffers.lock() else { return 0 };
-        buffers.iter().map(|b| b.current.lock().map(|c| c.len()).unwrap_or(0)).sum()
+        buffers.iter().map(|b| b.current.lock().map(|c| c.chunk.len()).unwrap_or(0)).sum()
     }
 
     fn fresh_chunk(&self) -> Chunk {
@@ -178,7 +213,7 @@ impl BatchProcessor {
         Ok(BatchProcessor { shared, control: tx })
     }
 
-    fn with_local_buffer<R>(&self, f: impl FnOnce(&ThreadBuffer) -> R) -> R {
+    fn with_local_buffer<R>(&self, f: impl FnOnce(&Arc<ThreadBuffer>) -> R) -> R {
         LOCAL.with(|local| {
             let mut local = local.borrow_mut();
             let me = Arc::as_ptr(&self.shared);
@@ -243,23 +278,28 @@ impl Processor for BatchProcessor {
             return;
         }
         let handed_off = self.with_local_buffer(|buf| {
-            let Ok(mut current) = buf.current.lock() else { return Err(()) };
-            if current.capacity() == 0 {
-                *current = shared.fresh_chunk();
+            let Ok(mut local) = buf.current.lock() else { return Err(()) };
+            let local = &mut *local;
+            if local.chunk.capacity() == 0 {
+                local.chunk = shared.fresh_chunk();
             }
-            span.push_to(&mut current);
-            if current.len() < batch {
+            span.push_to(&mut local.chunk);
+            let emptied = local.drop_returned();
+            if local.chunk.len() < batch {
+                if let Some(emptied) = emptied {
+                    shared.recycle(emptied);
+                }
                 return Ok(None);
             }
-            let fresh = shared.fresh_chunk();
-            Ok(Some(std::mem::replace(&mut *current, fresh)))
+            let fresh = emptied.unwrap_or_else(|| shared.fresh_chunk());
+            Ok(Some((buf.clone(), std::mem::replace(&mut local.chunk, fresh))))
         });
         match handed_off {
             Ok(None) => {}
-            Ok(Some(chunk)) => {
+            Ok(Some((owner, chunk))) => {
                 shared.queued.fetch_add(chunk.len(), Ordering::AcqRel);
                 if let Ok(mut full) = shared.full.lock() {
-                    full.push_back(chunk);
+                    full.push_back((owner, chunk));
                 }
                 if !shared.wake_pending.swap(true, Ordering::AcqRel) {
                     let _ = self.control.send(Control::Wake);
@@ -353,11 +393,12 @@ impl Worker {
         let mut result = Ok(());
         loop {
             let chunk = self.shared.full.lock().ok().and_then(|mut f| f.pop_front());
-            let Some(chunk) = chunk else { return result };
+            let Some((owner, mut chunk)) = chunk else { return result };
             self.shared.queued.fetch_sub(chunk.len(), Ordering::AcqRel);
-            if let Err(e) = self.export_chunk(chunk) {
+            if let Err(e) = self.send_records(&mut chunk) {
                 result = Err(e);
             }
+            self.give_back(&owner, chunk);
         }
     }
 
@@ -366,12 +407,19 @@ impl Worker {
         let mut result = self.export_full();
         let mut partial = Vec::new();
         if let Ok(mut buffers) = self.shared.buffers.lock() {
+            let mut uncollected = Vec::new();
             for buf in buffers.iter() {
-                if let Ok(mut current) = buf.current.lock() {
-                    if !current.is_empty() {
-                        partial.push(std::mem::take(&mut *current));
+                if let Ok(mut local) = buf.current.lock() {
+                    if !local.chunk.is_empty() {
+                        partial.push(std::mem::take(&mut local.chunk));
                     }
+                    // What a thread left uncollected since the last tick is
+                    // dropped here: it may have stopped making spans.
+                    uncollected.append(&mut local.returned);
                 }
+            }
+            for chunk in uncollected {
+                self.shared.recycle(chunk);
             }
             // A buffer only we hold belongs to a thread that has exited.
             buffers.retain(|b| Arc::strong_count(b) > 1);
@@ -397,17 +445,27 @@ impl Worker {
         result
     }
 
-    /// Exports one chunk (at most one export batch) and recycles it.
-    fn export_chunk(&mut self, mut chunk: Chunk) -> Result<(), LifecycleError> {
-        let result = self.send_records(&mut chunk);
+    /// Hands an exported chunk back to the thread that filled it, to be
+    /// dropped there (see [`Local`]); drops it here when that thread is gone
+    /// or has not collected what it was given.
+    fn give_back(&self, owner: &Arc<ThreadBuffer>, chunk: Chunk) {
+        // Held by the thread, the list of buffers, and us: the thread lives.
+        if Arc::strong_count(owner) > 2 {
+            if let Ok(mut local) = owner.current.lock() {
+                if local.returned.len() < MAX_RETURNED {
+                    local.returned.push(chunk);
+                    return;
+                }
+            }
+        }
         self.shared.recycle(chunk);
-        result
     }
 
-    /// Exports spans as they were recorded, leaving `records` empty. When
-    /// the only exporter is our OTLP one and no tail sampler needs the
-    /// SDK's form, the records are encoded where they lie; otherwise they
-    /// are converted first.
+    /// Exports spans as they were recorded, leaving them in `records` (to
+    /// be dropped by the caller, or by the thread that made them). When the
+    /// only exporter is our OTLP one and no tail sampler needs the SDK's
+    /// form, the records are encoded where they lie; otherwise exporters get
+    /// copies.
     fn send_records(&mut self, records: &mut Chunk) -> Result<(), LifecycleError> {
         if records.is_empty() {
             return Ok(());
@@ -418,13 +476,12 @@ impl Worker {
             let exported = exporter.export_records(records, self.shared.config.export_timeout);
             self.shared.in_flight.store(0, Ordering::Relaxed);
             if let Some(exported) = exported {
-                records.clear();
                 return self.count(n as u64, exported);
             }
         }
         let mut anchors = AnchorCache::default();
         let mut batch = std::mem::take(&mut self.spare_batch);
-        batch.extend(records.drain(..).map(|s| s.into_span_data_cached(&mut anchors)));
+        batch.extend(records.iter().map(|s| s.to_span_data_cached(&mut anchors)));
         self.export_batch(batch)
     }
 
@@ -600,5 +657,43 @@ mod tests {
             assert!(Instant::now() < deadline, "batch was not exported on reaching its size");
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// Exported spans come back to the thread that ended them and are
+    /// dropped there, a couple per span it ends next: their memory is freed
+    /// by the thread that allocated it.
+    #[test]
+    fn exported_spans_are_dropped_by_the_thread_that_made_them() {
+        let mem = MemoryExporter::default();
+        let config =
+            BatchConfig { max_export_batch_size: 4, schedule_delay: Duration::from_secs(3600), ..Default::default() };
+        let p = BatchProcessor::new(vec![ExporterBox::new(mem.clone())], &Resource::builder_empty().build(), config)
+            .unwrap();
+        // Text shared by the spans' attribute: its count says who still
+        // holds the spans (the exporter gets copies, and keeps them).
+        let text: std::sync::Arc<str> = "allocated by the span's thread".into();
+        for i in 0..4 {
+            let mut data = span(i, true).into_span_data();
+            data.attributes.push(opentelemetry::KeyValue::new("text", opentelemetry::StringValue::from(text.clone())));
+            p.on_end(data.into());
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while p.stats().exported < 4 {
+            assert!(Instant::now() < deadline, "the full chunk was not exported");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let returned = || p.with_local_buffer(|buf| buf.current.lock().map(|l| l.returned.len()).unwrap_or(0));
+        while returned() == 0 {
+            assert!(Instant::now() < deadline, "the exported chunk did not come back to its thread");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(std::sync::Arc::strong_count(&text), 9, "ours, the exporter's copies, the returned spans");
+        // Two more spans end on this thread: each drops two returned ones.
+        p.on_end(span(10, true));
+        assert_eq!(std::sync::Arc::strong_count(&text), 7);
+        p.on_end(span(11, true));
+        assert_eq!(std::sync::Arc::strong_count(&text), 5, "only the exporter's copies are left");
+        assert_eq!(mem.spans().len(), 4);
+        p.shutdown(Duration::from_secs(5)).unwrap();
     }
 }

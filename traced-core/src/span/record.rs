@@ -143,40 +143,73 @@ impl SpanRecord {
         (start, self.end.as_unix_nanos(&anchor).max(start))
     }
 
-    fn into_span_data(mut self, anchor: &minstant::Anchor) -> SpanData {
-        let limits = self.limits();
-        if let Some(max) = limits.attribute_value_length {
-            for kv in &mut self.attributes {
-                truncate_value(&mut kv.value, max as usize);
-            }
-            // The limit holds for event and link attributes too.
-            if let Some(extras) = &mut self.extras {
-                let events = extras.events.events.iter_mut().flat_map(|e| e.attributes.iter_mut());
-                let links = extras.links.links.iter_mut().flat_map(|l| l.attributes.iter_mut());
-                for kv in events.chain(links) {
-                    truncate_value(&mut kv.value, max as usize);
-                }
-            }
-        }
+    fn into_span_data(self, anchor: &minstant::Anchor) -> SpanData {
         let start_time = Clock::system_time(self.start, anchor);
         let end_time = Clock::system_time(self.end, anchor).max(start_time);
+        let limits = self.limits();
         let Extras { events, links, status } = self.extras.map(|e| *e).unwrap_or_default();
-        SpanData {
-            span_context: self.span_context,
-            parent_span_id: self.parent_span_id,
-            parent_span_is_remote: self.parent_is_remote,
-            span_kind: self.kind.to_span_kind(),
-            name: self.name,
-            start_time,
-            end_time,
-            attributes: self.attributes.into_vec(),
-            dropped_attributes_count: self.dropped_attributes,
-            events,
-            links,
-            status,
-            instrumentation_scope: self.provider.scope.clone(),
+        limited(
+            SpanData {
+                span_context: self.span_context,
+                parent_span_id: self.parent_span_id,
+                parent_span_is_remote: self.parent_is_remote,
+                span_kind: self.kind.to_span_kind(),
+                name: self.name,
+                start_time,
+                end_time,
+                attributes: self.attributes.into_vec(),
+                dropped_attributes_count: self.dropped_attributes,
+                events,
+                links,
+                status,
+                instrumentation_scope: self.provider.scope.clone(),
+            },
+            limits,
+        )
+    }
+
+    /// The exporters' form as a copy, the record left as it is: what the
+    /// copy allocates is allocated and freed on the export thread, and the
+    /// record goes back to be dropped on the thread that made it.
+    fn to_span_data(&self, anchor: &minstant::Anchor) -> SpanData {
+        let start_time = Clock::system_time(self.start, anchor);
+        let end_time = Clock::system_time(self.end, anchor).max(start_time);
+        let (events, links, status) = match &self.extras {
+            Some(e) => (e.events.clone(), e.links.clone(), e.status.clone()),
+            None => Default::default(),
+        };
+        limited(
+            SpanData {
+                span_context: self.span_context.clone(),
+                parent_span_id: self.parent_span_id,
+                parent_span_is_remote: self.parent_is_remote,
+                span_kind: self.kind.to_span_kind(),
+                name: self.name.clone(),
+                start_time,
+                end_time,
+                attributes: self.attributes.to_vec(),
+                dropped_attributes_count: self.dropped_attributes,
+                events,
+                links,
+                status,
+                instrumentation_scope: self.provider.scope.clone(),
+            },
+            self.limits(),
+        )
+    }
+}
+
+/// `data` with its attribute values (the span's, its events' and links')
+/// cut to the provider's length limit.
+fn limited(mut data: SpanData, limits: &SpanLimits) -> SpanData {
+    if let Some(max) = limits.attribute_value_length {
+        let events = data.events.events.iter_mut().flat_map(|e| e.attributes.iter_mut());
+        let links = data.links.links.iter_mut().flat_map(|l| l.attributes.iter_mut());
+        for kv in data.attributes.iter_mut().chain(events).chain(links) {
+            truncate_value(&mut kv.value, max as usize);
         }
     }
+    data
 }
 
 /// A span that has ended, on its way to the exporters: one recorded by
@@ -262,14 +295,15 @@ impl AnchorCache {
 }
 
 impl Buffered {
-    /// The exporters' form, converting many spans with one clock anchor.
-    pub(crate) fn into_span_data_cached(self, cache: &mut AnchorCache) -> SpanData {
+    /// The exporters' form as a copy, converting many spans with one clock
+    /// anchor (see [`SpanRecord::to_span_data`]).
+    pub(crate) fn to_span_data_cached(&self, cache: &mut AnchorCache) -> SpanData {
         match self {
             Buffered::Traced(r) => {
                 let anchor = cache.anchor_for(r.provider);
-                r.into_span_data(&anchor)
+                r.to_span_data(&anchor)
             }
-            Buffered::Sdk(d) => *d,
+            Buffered::Sdk(d) => (**d).clone(),
         }
     }
 }
