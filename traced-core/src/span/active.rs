@@ -422,7 +422,8 @@ where
     let kind = start.kind.to_span_kind();
     // Filled before the decision only for a custom sampler, which may look
     // at them; otherwise in the record itself, and only if it records.
-    let mut early: Option<(Attributes, Vec<Link>)> = None;
+    // Boxed: rare, and a few hundred bytes that would be moved on every span.
+    let mut early: Option<Box<(Attributes, Vec<Link>)>> = None;
     let mut fill = Some((start.attributes, start.links));
     let (decision, extra) = if has_parent && follows_parent && !deferred {
         let d = if parent.is_sampled() { Decision::RecordAndSample } else { Decision::Drop };
@@ -444,7 +445,7 @@ where
                 attributes: &attributes,
                 links: &links,
             });
-            early = Some((attributes, links));
+            early = Some(Box::new((attributes, links)));
             (sampled.decision, sampled.extra)
         } else {
             let sampled = provider.sampler.decide(&SampleInput {
@@ -512,7 +513,8 @@ where
             fill_attributes(&mut record.attributes);
             fill_links()
         }
-        (None, Some((attributes, links))) => {
+        (None, Some(early)) => {
+            let (attributes, links) = *early;
             record.attributes = attributes;
             links
         }

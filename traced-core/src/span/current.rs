@@ -15,7 +15,7 @@ use crate::limits::SpanLimits;
 use opentelemetry::trace::{SpanContext, SpanId, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::time::SystemTime;
 
@@ -47,6 +47,9 @@ thread_local! {
     /// by its limits: an attribute replaces a queued one with its key, and
     /// what is past a limit is only counted.
     static PENDING: RefCell<Vec<(SpanId, Op)>> = const { RefCell::new(Vec::new()) };
+    /// Whether anything is queued in `PENDING`: checked at every span's end,
+    /// and cheaper to read than the queue (no destructor to register).
+    static ANY_PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Marks a span as running on this thread until dropped.
@@ -101,18 +104,18 @@ impl Drop for UnorderedMark {
 /// apply them.
 #[inline]
 pub fn nothing_pending() -> bool {
-    PENDING.with(|p| p.borrow().is_empty())
+    !ANY_PENDING.with(Cell::get)
 }
 
 /// Applies the operations queued for `record`'s span.
 #[inline]
 pub(crate) fn collect_pending(record: &mut SpanRecord) {
+    if nothing_pending() {
+        return;
+    }
     let id = record.span_context.span_id();
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
-        if p.is_empty() {
-            return;
-        }
         let mut i = 0;
         while i < p.len() {
             if p[i].0 == id {
@@ -127,11 +130,14 @@ pub(crate) fn collect_pending(record: &mut SpanRecord) {
                 i += 1;
             }
         }
+        ANY_PENDING.with(|any| any.set(!p.is_empty()));
     });
 }
 
 /// Queues `op` for the running span `span`, within its limits.
 fn queue(span: &Running, op: Op) {
+    // Every path below leaves the queue non-empty.
+    ANY_PENDING.with(|any| any.set(true));
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
         let mine = || p.iter().filter(|(id, _)| *id == span.id);
