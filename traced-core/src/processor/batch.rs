@@ -58,6 +58,24 @@ struct ThreadBuffer {
     current: Mutex<Local>,
 }
 
+/// A thread's registration of its buffer with one processor. When the
+/// thread ends (or drops the registration of a processor that is gone), the
+/// spans given back to it are dropped then, and nothing more is given back.
+#[derive(Debug)]
+struct Registered {
+    shared: Weak<Shared>,
+    buffer: Arc<ThreadBuffer>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Ok(mut local) = self.buffer.current.lock() {
+            local.collecting = false;
+            local.returned.clear();
+        }
+    }
+}
+
 /// What a thread's buffer holds: the chunk being filled, and chunks already
 /// exported that came back to be dropped here.
 ///
@@ -72,11 +90,13 @@ struct ThreadBuffer {
 struct Local {
     chunk: Chunk,
     returned: Vec<Chunk>,
+    /// The thread is alive and collects what is given back.
+    collecting: bool,
 }
 
 /// Exported chunks a thread may hold before the export thread drops the
 /// next ones itself (a thread that stopped making spans does not collect).
-const MAX_RETURNED: usize = 4;
+const MAX_RETURNED: usize = 2;
 
 impl Local {
     /// Drops up to two returned spans; hands back an emptied chunk.
@@ -152,7 +172,7 @@ enum Control {
 
 thread_local! {
     /// This thread's buffers, one per live batch processor.
-    static LOCAL: RefCell<Vec<(Weak<Shared>, Arc<ThreadBuffer>)>> = const { RefCell::new(Vec::new()) };
+    static LOCAL: RefCell<Vec<Registered>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Exports spans in batches from a background thread.
@@ -217,17 +237,17 @@ impl BatchProcessor {
         LOCAL.with(|local| {
             let mut local = local.borrow_mut();
             let me = Arc::as_ptr(&self.shared);
-            if let Some((_, buf)) = local.iter().find(|(w, _)| w.as_ptr() == me) {
-                return f(buf);
+            if let Some(r) = local.iter().find(|r| r.shared.as_ptr() == me) {
+                return f(&r.buffer);
             }
             // First span of this thread for this processor: register a buffer,
             // forgetting those of processors that are gone.
-            local.retain(|(w, _)| w.upgrade().is_some_and(|s| !s.shut_down.load(Ordering::Relaxed)));
-            let buf = Arc::new(ThreadBuffer::default());
+            local.retain(|r| r.shared.upgrade().is_some_and(|s| !s.shut_down.load(Ordering::Relaxed)));
+            let buf = Arc::new(ThreadBuffer { current: Mutex::new(Local { collecting: true, ..Local::default() }) });
             if let Ok(mut all) = self.shared.buffers.lock() {
                 all.push(buf.clone());
             }
-            local.push((Arc::downgrade(&self.shared), buf.clone()));
+            local.push(Registered { shared: Arc::downgrade(&self.shared), buffer: buf.clone() });
             f(&buf)
         })
     }
@@ -395,10 +415,16 @@ impl Worker {
             let chunk = self.shared.full.lock().ok().and_then(|mut f| f.pop_front());
             let Some((owner, mut chunk)) = chunk else { return result };
             self.shared.queued.fetch_sub(chunk.len(), Ordering::AcqRel);
-            if let Err(e) = self.send_records(&mut chunk) {
+            // Only spans that own memory are worth sending back: dropping the
+            // others frees nothing, and costs their thread the time.
+            let give_back = chunk.iter().any(Buffered::owns_memory);
+            if let Err(e) = self.send_records(&mut chunk, give_back) {
                 result = Err(e);
             }
-            self.give_back(&owner, chunk);
+            match give_back {
+                true => self.give_back(&owner, chunk),
+                false => self.shared.recycle(chunk),
+            }
         }
     }
 
@@ -433,13 +459,13 @@ impl Worker {
             self.shared.recycle(chunk);
             while batch.len() >= max {
                 let rest = batch.split_off(max);
-                if let Err(e) = self.send_records(&mut batch) {
+                if let Err(e) = self.send_records(&mut batch, false) {
                     result = Err(e);
                 }
                 batch = rest;
             }
         }
-        if let Err(e) = self.send_records(&mut batch) {
+        if let Err(e) = self.send_records(&mut batch, false) {
             result = Err(e);
         }
         result
@@ -449,24 +475,21 @@ impl Worker {
     /// dropped there (see [`Local`]); drops it here when that thread is gone
     /// or has not collected what it was given.
     fn give_back(&self, owner: &Arc<ThreadBuffer>, chunk: Chunk) {
-        // Held by the thread, the list of buffers, and us: the thread lives.
-        if Arc::strong_count(owner) > 2 {
-            if let Ok(mut local) = owner.current.lock() {
-                if local.returned.len() < MAX_RETURNED {
-                    local.returned.push(chunk);
-                    return;
-                }
+        if let Ok(mut local) = owner.current.lock() {
+            if local.collecting && local.returned.len() < MAX_RETURNED {
+                local.returned.push(chunk);
+                return;
             }
         }
         self.shared.recycle(chunk);
     }
 
-    /// Exports spans as they were recorded, leaving them in `records` (to
-    /// be dropped by the caller, or by the thread that made them). When the
-    /// only exporter is our OTLP one and no tail sampler needs the SDK's
-    /// form, the records are encoded where they lie; otherwise exporters get
-    /// copies.
-    fn send_records(&mut self, records: &mut Chunk) -> Result<(), LifecycleError> {
+    /// Exports spans as they were recorded. When the only exporter is our
+    /// OTLP one and no tail sampler needs the SDK's form, the records are
+    /// encoded where they lie; otherwise they are converted: copied when
+    /// they are to be `kept` (for the thread that made them to drop),
+    /// moved out otherwise.
+    fn send_records(&mut self, records: &mut Chunk, kept: bool) -> Result<(), LifecycleError> {
         if records.is_empty() {
             return Ok(());
         }
@@ -481,7 +504,10 @@ impl Worker {
         }
         let mut anchors = AnchorCache::default();
         let mut batch = std::mem::take(&mut self.spare_batch);
-        batch.extend(records.iter().map(|s| s.to_span_data_cached(&mut anchors)));
+        match kept {
+            true => batch.extend(records.iter().map(|s| s.to_span_data_cached(&mut anchors))),
+            false => batch.extend(records.drain(..).map(|s| s.into_span_data_cached(&mut anchors))),
+        }
         self.export_batch(batch)
     }
 

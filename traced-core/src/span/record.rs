@@ -7,7 +7,7 @@ use crate::clock::Clock;
 use crate::limits::{truncate_value, SpanLimits};
 use crate::provider::ProviderInner;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status};
-use opentelemetry::KeyValue;
+use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -295,6 +295,32 @@ impl AnchorCache {
 }
 
 impl Buffered {
+    /// The exporters' form, converting many spans with one clock anchor.
+    pub(crate) fn into_span_data_cached(self, cache: &mut AnchorCache) -> SpanData {
+        match self {
+            Buffered::Traced(r) => {
+                let anchor = cache.anchor_for(r.provider);
+                r.into_span_data(&anchor)
+            }
+            Buffered::Sdk(d) => *d,
+        }
+    }
+
+    /// True when dropping the span frees memory: its events, links or
+    /// status, a name or attributes made at run time. Attribute text cannot
+    /// be told from a `&'static str`, so any counts.
+    pub(crate) fn owns_memory(&self) -> bool {
+        match self {
+            Buffered::Traced(r) => {
+                r.extras.is_some()
+                    || matches!(r.name, Cow::Owned(_))
+                    || r.attributes.spilled()
+                    || r.attributes.iter().any(|kv| matches!(kv.value, Value::String(_) | Value::Array(_)))
+            }
+            Buffered::Sdk(_) => true,
+        }
+    }
+
     /// The exporters' form as a copy, converting many spans with one clock
     /// anchor (see [`SpanRecord::to_span_data`]).
     pub(crate) fn to_span_data_cached(&self, cache: &mut AnchorCache) -> SpanData {
