@@ -115,17 +115,22 @@ pub(crate) fn app(users: Arc<UserService>) -> Router {
         .layer(TracedHttpServerLayer::new())
 }
 
+/// The users the embedded database starts with.
+const SEED: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);
+     INSERT INTO users VALUES (1, 'Ada Lovelace', 'ada@example.com'), (2, 'Alan Turing', 'alan@example.org'),
+                             (12345, 'Grace Hopper', 'grace@example.net');";
+
 /// The embedded database: created in memory and seeded.
 pub(crate) async fn database() -> Result<TracedPool<Sqlite>, sqlx::Error> {
     // One connection: each in-memory connection is a database of its own.
-    let pool = SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await?;
-    sqlx::raw_sql(
-        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);
-         INSERT INTO users VALUES (1, 'Ada Lovelace', 'ada@example.com'), (2, 'Alan Turing', 'alan@example.org'),
-                                 (12345, 'Grace Hopper', 'grace@example.net');",
-    )
-    .execute(&pool)
-    .await?;
+    // sqlx closes a connection whose query was cancelled (a client that hung
+    // up mid-request), so every new connection is created and seeded: the
+    // next request finds the table.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .after_connect(|conn, _| Box::pin(async move { sqlx::raw_sql(SEED).execute(conn).await.map(|_| ()) }))
+        .connect("sqlite::memory:")
+        .await?;
     Ok(TracedPool::new(pool))
 }
 

@@ -51,3 +51,19 @@ async fn a_found_user_and_the_error_path() {
     assert!(spans.span("GET /users/{id}").is_error(), "a 500 is a server error");
     assert!(spans.named("SELECT users").is_empty());
 }
+
+/// sqlx closes a connection whose query was cancelled (a client that hung
+/// up mid-request); the in-memory database went with it, and every later
+/// request answered "no such table". The replacement connection is seeded.
+#[tokio::test]
+async fn the_users_survive_their_connection_being_replaced() {
+    let users = Arc::new(quickstart::UserService { db: quickstart::database().await.unwrap() });
+    // What sqlx does to a cancelled query's connection.
+    users.db.inner().acquire().await.unwrap().close().await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, quickstart::app(users)).await });
+    let found = reqwest::get(format!("{base}/users/12345")).await.unwrap();
+    assert_eq!(found.status(), 200);
+    assert!(found.text().await.unwrap().contains("Grace Hopper"));
+}
