@@ -11,33 +11,19 @@
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use opentelemetry::trace::{TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::{Context, KeyValue};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 use tracing_subscriber::layer::SubscriberExt;
 
 const CALLS: u64 = 1000;
 const QUEUE: usize = 1 << 20;
 
-/// Counts exported spans and drops them.
-#[derive(Debug, Clone, Default)]
-struct Counting(Arc<AtomicU64>);
-
-impl SpanExporter for Counting {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
-impl fastrace::collector::Reporter for Counting {
-    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
-        self.0.fetch_add(spans.len() as u64, Ordering::Relaxed);
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
+use counting::Counting;
 
 fn sdk_provider(exporter: Counting) -> SdkTracerProvider {
     let config = BatchConfigBuilder::default().with_max_queue_size(QUEUE).with_max_export_batch_size(512).build();

@@ -15,24 +15,11 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-#[derive(Debug, Clone, Default)]
-struct Counting(Arc<AtomicU64>);
-
-impl opentelemetry_sdk::trace::SpanExporter for Counting {
-    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
-        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
-impl fastrace::collector::Reporter for Counting {
-    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
-        self.0.fetch_add(spans.len() as u64, Ordering::Relaxed);
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
+use counting::Counting;
 
 #[traced::traced]
 #[inline(never)]

@@ -53,7 +53,7 @@ impl Default for BatchConfig {
 type Chunk = Vec<Buffered>;
 
 /// One thread's chunk being filled, for one processor.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct ThreadBuffer {
     current: Mutex<Local>,
 }

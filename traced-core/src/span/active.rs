@@ -485,9 +485,8 @@ where
         return (cx, None);
     }
     let start_time = at.unwrap_or_else(minstant::Instant::now);
-    // The record is made in its box and the attributes written in place:
-    // with four inline, a record is a few hundred bytes, and building it on
-    // the stack first would copy all of them once more.
+    // The record goes into a box of this thread's that a finished span left
+    // (see `record_pool`), and its attributes are written there in place.
     let slot = super::record_pool::empty_box();
     let mut record = super::record_pool::fill(
         slot,
@@ -528,6 +527,7 @@ where
         record.dropped_attributes = (record.attributes.len() - limit) as u32;
         record.attributes.truncate(limit);
     }
+    // Checked first: consuming even an empty vector costs its drop.
     if !links.is_empty() {
         for link in links {
             record.add_link(link.span_context, link.attributes);
