@@ -4,6 +4,28 @@ use http::header::{HeaderName, HeaderValue};
 use http::HeaderMap;
 use opentelemetry::propagation::{Extractor, Injector};
 
+/// The header names the propagators read and write, made once: a `&str`
+/// name is parsed and checked by `HeaderMap` on every lookup, and a server
+/// looks up several per request.
+static PROPAGATION_HEADERS: [HeaderName; 11] = [
+    HeaderName::from_static("traceparent"),
+    HeaderName::from_static("tracestate"),
+    HeaderName::from_static("baggage"),
+    HeaderName::from_static("b3"),
+    HeaderName::from_static("x-b3-traceid"),
+    HeaderName::from_static("x-b3-spanid"),
+    HeaderName::from_static("x-b3-parentspanid"),
+    HeaderName::from_static("x-b3-sampled"),
+    HeaderName::from_static("x-b3-flags"),
+    HeaderName::from_static("x-amzn-trace-id"),
+    HeaderName::from_static("uber-trace-id"),
+];
+
+/// `key` as a known header name, if it is one (propagators use lower case).
+fn known(key: &str) -> Option<&'static HeaderName> {
+    PROPAGATION_HEADERS.iter().find(|name| name.as_str() == key)
+}
+
 /// Writes trace headers into a header map, replacing earlier values of the
 /// same name (a stale `traceparent` must not survive next to the new one).
 #[derive(Debug)]
@@ -11,7 +33,11 @@ pub struct HeaderInjector<'a>(pub &'a mut HeaderMap);
 
 impl Injector for HeaderInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(key.as_bytes()), HeaderValue::from_str(&value)) {
+        let name = match known(key) {
+            Some(name) => Ok(name.clone()),
+            None => HeaderName::from_bytes(key.as_bytes()),
+        };
+        if let (Ok(name), Ok(value)) = (name, HeaderValue::from_str(&value)) {
             self.0.insert(name, value);
         }
     }
@@ -25,7 +51,11 @@ pub struct HeaderExtractor<'a>(pub &'a HeaderMap);
 
 impl Extractor for HeaderExtractor<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
+        let value = match known(key) {
+            Some(name) => self.0.get(name),
+            None => self.0.get(key),
+        };
+        value.and_then(|v| v.to_str().ok())
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -33,7 +63,11 @@ impl Extractor for HeaderExtractor<'_> {
     }
 
     fn get_all(&self, key: &str) -> Option<Vec<&str>> {
-        let all: Vec<&str> = self.0.get_all(key).iter().filter_map(|v| v.to_str().ok()).collect();
+        let values = match known(key) {
+            Some(name) => self.0.get_all(name),
+            None => self.0.get_all(key),
+        };
+        let all: Vec<&str> = values.iter().filter_map(|v| v.to_str().ok()).collect();
         (!all.is_empty()).then_some(all)
     }
 }

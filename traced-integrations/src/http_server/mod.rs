@@ -43,6 +43,7 @@
 mod body;
 mod future;
 mod layer;
+mod repeated;
 mod service;
 
 pub use body::TracedBody;

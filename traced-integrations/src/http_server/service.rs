@@ -3,11 +3,14 @@
 
 use super::future::ResponseFuture;
 use super::layer::{RequestView, TracedHttpServerLayer};
+use super::repeated;
 use super::{REQUEST_ID, REQUEST_ID_HEADER};
 use crate::carrier::HeaderExtractor;
 use crate::http::{method, protocol_version};
+use http::header::{HeaderName, HOST};
 use http::{HeaderMap, Request, Response};
-use opentelemetry::KeyValue;
+use opentelemetry::trace::TraceId;
+use opentelemetry::{KeyValue, StringValue, Value};
 use opentelemetry_semantic_conventions::attribute::{
     CLIENT_ADDRESS, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL, HTTP_ROUTE, NETWORK_PROTOCOL_VERSION,
     SERVER_ADDRESS, SERVER_PORT, URL_PATH, URL_QUERY, URL_SCHEME, USER_AGENT_ORIGINAL,
@@ -23,27 +26,45 @@ pub struct TracedHttpServer<S> {
     pub(crate) config: TracedHttpServerLayer,
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+// Made once: a `&str` name is parsed and checked on every lookup.
+static FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static USER_AGENT: HeaderName = HeaderName::from_static("user-agent");
+static X_REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
+
+fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// `server.address` and `server.port` from `Forwarded: host=`,
 /// `X-Forwarded-Host`, then `Host` (or the URI's authority).
-fn server_host<B>(req: &Request<B>) -> Option<(String, Option<u16>)> {
+fn server_host<B>(req: &Request<B>) -> Option<(StringValue, Option<u16>)> {
     let headers = req.headers();
-    let forwarded = header(headers, "forwarded").and_then(|f| {
+    let forwarded = header(headers, &FORWARDED).and_then(|f| {
         f.split([';', ',']).find_map(|part| part.trim().strip_prefix("host=").map(|h| h.trim_matches('"')))
     });
     let raw = forwarded
-        .or_else(|| header(headers, "x-forwarded-host").map(|h| h.split(',').next().unwrap_or(h).trim()))
-        .or_else(|| header(headers, "host"))
+        .or_else(|| header(headers, &X_FORWARDED_HOST).map(|h| h.split(',').next().unwrap_or(h).trim()))
+        .or_else(|| header(headers, &HOST))
         .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
-    let authority: http::uri::Authority = raw.parse().ok()?;
-    Some((authority.host().to_owned(), authority.port_u16()))
+    repeated::host(raw)
+}
+
+/// A trace id as 32 lower-case hex digits: what its `Display` prints,
+/// without the formatting machinery (this runs on every request).
+fn trace_id_hex(id: TraceId) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for byte in id.to_bytes() {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 fn client_address<B>(req: &Request<B>) -> Option<String> {
-    if let Some(forwarded_for) = header(req.headers(), "x-forwarded-for") {
+    if let Some(forwarded_for) = header(req.headers(), &X_FORWARDED_FOR) {
         return forwarded_for.split(',').next().map(|c| c.trim().to_owned());
     }
     #[cfg(feature = "http-server")]
@@ -54,10 +75,10 @@ fn client_address<B>(req: &Request<B>) -> Option<String> {
 }
 
 /// The route template, when the framework gives one (axum's `MatchedPath`).
-fn route<B>(req: &Request<B>) -> Option<String> {
+fn route<B>(req: &Request<B>) -> Option<&str> {
     #[cfg(feature = "http-server")]
     if let Some(path) = req.extensions().get::<axum::extract::MatchedPath>() {
-        return Some(path.as_str().to_owned());
+        return Some(path.as_str());
     }
     let _ = req;
     None
@@ -80,16 +101,16 @@ where
         let parent = traced_core::propagation::extract(&HeaderExtractor(req.headers()));
         let (method_name, method_attr, original) = method(req.method());
         let route = route(&req);
-        let view =
-            RequestView { method: req.method(), uri: req.uri(), headers: req.headers(), route: route.as_deref() };
+        let view = RequestView { method: req.method(), uri: req.uri(), headers: req.headers(), route };
         let custom_name = self.config.name.as_ref().and_then(|name| name(&view));
+        let route = route.map(|route| repeated::route(method_name, route));
         let name: Cow<'static, str> = match (custom_name, &route) {
             (Some(custom), _) => Cow::Owned(custom),
-            (None, Some(route)) => Cow::Owned(format!("{method_name} {route}")),
+            (None, Some((_, name))) => name.clone(),
             (None, None) => Cow::Borrowed(method_name),
         };
         let incoming_request_id =
-            if self.config.request_id { header(req.headers(), REQUEST_ID_HEADER).map(str::to_owned) } else { None };
+            if self.config.request_id { header(req.headers(), &X_REQUEST_ID).map(str::to_owned) } else { None };
         let mut span = ActiveSpan::start_with(SpanStart {
             name,
             kind: Kind::Server,
@@ -102,12 +123,16 @@ where
                 if let Some(query) = req.uri().query() {
                     a.push(KeyValue::new(URL_QUERY, crate::http::redact_query(query)));
                 }
-                let scheme = req.uri().scheme_str().unwrap_or("http").to_owned();
+                let scheme = match req.uri().scheme_str() {
+                    None | Some("http") => Value::from("http"),
+                    Some("https") => Value::from("https"),
+                    Some(other) => Value::from(other.to_owned()),
+                };
                 a.push(KeyValue::new(URL_SCHEME, scheme));
-                if let Some(route) = &route {
+                if let Some((route, _)) = &route {
                     a.push(KeyValue::new(HTTP_ROUTE, route.clone()));
                 }
-                if let Some(agent) = header(req.headers(), "user-agent") {
+                if let Some(agent) = header(req.headers(), &USER_AGENT) {
                     a.push(KeyValue::new(USER_AGENT_ORIGINAL, agent.to_owned()));
                 }
                 if let Some(client) = client_address(&req) {
@@ -135,7 +160,7 @@ where
             let id = incoming_request_id.unwrap_or_else(|| {
                 let sc = span.span_context();
                 if sc.is_valid() {
-                    sc.trace_id().to_string()
+                    trace_id_hex(sc.trace_id())
                 } else {
                     String::new()
                 }
@@ -153,5 +178,19 @@ where
             self.inner.call(req)
         };
         ResponseFuture::new(inner, span, request_id, self.config.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_ids_print_as_their_display_does() {
+        for id in
+            [TraceId::from(0x4bf92f3577b34da6a3ce929d0e0e4736_u128), TraceId::from(1_u128), TraceId::from(u128::MAX)]
+        {
+            assert_eq!(trace_id_hex(id), id.to_string());
+        }
     }
 }

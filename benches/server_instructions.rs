@@ -1,0 +1,103 @@
+//! The cost of tracing one HTTP request on the server's side, in
+//! instructions: the quickstart's `GET /users/{id}` (no database) called
+//! through axum's router a fixed number of times, without a socket, so that
+//! `valgrind --tool=callgrind` counts the request path alone and the count
+//! repeats (`http_load.sh` measures the same service under `wrk`, where the
+//! figure moves with the machine).
+//!
+//! ```sh
+//! cargo bench --features http-server,sqlx-sqlite,test-util --bench server_instructions --no-run
+//! valgrind --tool=callgrind --toggle-collect='server_instructions::run_requests*' \
+//!     target/release/deps/server_instructions-* traced 20000
+//! ```
+//!
+//! Scenarios: `untraced`, `traced` (the server layer and three `#[traced]`
+//! methods: four spans per request, handed to a batch processor that counts
+//! and discards them; the export thread's work is not on this thread and
+//! not counted). Requests carry what `wrk` sends: a `Host` header.
+#![allow(missing_docs)]
+
+#[path = "support/counting.rs"]
+mod counting;
+#[path = "support/user_service.rs"]
+#[allow(dead_code)]
+mod user_service;
+
+use axum::body::Body;
+use axum::http::Request;
+use axum::Router;
+use counting::Counting;
+use std::hint::black_box;
+use std::sync::atomic::Ordering;
+use tower::ServiceExt;
+use user_service::{untraced, with_traced};
+
+fn poll_once<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// One request through the router, its body read to the end (the server
+/// span ends with the body).
+fn request(app: &Router) -> usize {
+    poll_once(async {
+        let request = Request::get("/users/1").header("host", "127.0.0.1:18080").body(Body::empty()).expect("request");
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        body.len()
+    })
+}
+
+/// The measured part (the name is what callgrind's `--toggle-collect` matches).
+#[inline(never)]
+fn run_requests(n: u64, app: &Router) {
+    for _ in 0..n {
+        black_box(request(app));
+    }
+}
+
+/// The same, not measured: the router's, the thread's buffers' and the
+/// first chunks' first-time costs.
+#[inline(never)]
+fn warm_up(n: u64, app: &Router) {
+    for _ in 0..n {
+        black_box(request(app));
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let scenario = args.next().unwrap_or_else(|| "traced".to_owned());
+    let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let counted = Counting::default();
+    let app = match scenario.as_str() {
+        "untraced" => untraced::app(untraced::Users { db: None }),
+        "traced" => {
+            let guard = traced::builder()
+                .env(traced::config::EnvConfig::default())
+                .exporter(counted.clone())
+                .batch(traced::BatchConfig { max_queue_size: 1 << 20, ..traced::BatchConfig::default() })
+                .install()
+                .expect("install");
+            // Kept installed for the whole run.
+            std::mem::forget(guard);
+            with_traced::app(with_traced::UserService { db: None })
+        }
+        other => {
+            eprintln!("unknown scenario {other:?}");
+            std::process::exit(2);
+        }
+    };
+    warm_up(2_000, &app);
+    // Exported chunks come back to this thread for reuse: steady state.
+    if let Some(provider) = traced::Provider::current() {
+        provider.force_flush(std::time::Duration::from_secs(30)).expect("flush");
+    }
+    run_requests(n, &app);
+    println!("{scenario}: {n} requests; spans exported so far {}", counted.0.load(Ordering::Relaxed));
+}
