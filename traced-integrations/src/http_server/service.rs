@@ -55,12 +55,13 @@ fn server_host<B>(req: &Request<B>) -> Option<(StringValue, Option<u16>)> {
 /// without the formatting machinery (this runs on every request).
 fn trace_id_hex(id: TraceId) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for byte in id.to_bytes() {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    let mut out = [0u8; 32];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(id.to_bytes()) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
-    out
+    // Hex digits are ASCII: this cannot fail.
+    std::str::from_utf8(&out).unwrap_or_default().to_owned()
 }
 
 fn client_address<B>(req: &Request<B>) -> Option<String> {
