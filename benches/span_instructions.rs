@@ -8,8 +8,9 @@
 //!     target/release/deps/span_instructions-* traced-bare 50000
 //! ```
 //!
-//! Scenarios: `traced-bare`, `traced-one`, `traced-async`, `fastrace-bare`,
-//! `fastrace-one`. Each runs under a sampled root of its own kind, every span
+//! Scenarios: `traced-bare`, `traced-one`, `traced-async`, `traced-error`
+//! (a returned `Err`: status, `error.type` and an `exception` event),
+//! `fastrace-bare`, `fastrace-one`. Each runs under a sampled root of its own kind, every span
 //! handed to a batch processor (or fastrace's reporter) that counts and
 //! discards; only the calling thread's work falls inside `run`.
 #![allow(missing_docs)]
@@ -37,6 +38,15 @@ fn traced_one(n: u64) -> u64 {
 #[inline(never)]
 async fn traced_async(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
+}
+
+#[traced::traced]
+#[inline(never)]
+fn traced_err(n: u64) -> Result<u64, std::io::Error> {
+    if black_box(n) < u64::MAX {
+        return Err(std::io::Error::other("boom"));
+    }
+    Ok(n)
 }
 
 #[fastrace::trace]
@@ -81,7 +91,7 @@ fn main() {
     let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(50_000);
     let counted = Counting::default();
     match scenario.as_str() {
-        "traced-bare" | "traced-one" | "traced-async" => {
+        "traced-bare" | "traced-one" | "traced-async" | "traced-error" => {
             let _guard = traced::builder()
                 .env(traced::config::EnvConfig::default())
                 .exporter(counted.clone())
@@ -93,6 +103,7 @@ fn main() {
             let f: fn(u64) -> u64 = match scenario.as_str() {
                 "traced-bare" => traced_bare,
                 "traced-one" => traced_one,
+                "traced-error" => |i| traced_err(i).unwrap_or_default(),
                 _ => |i| poll_once(traced_async(i)),
             };
             traced_root(n, f);

@@ -6,7 +6,7 @@ use opentelemetry::trace::Status;
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE};
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Mutex, Once};
 use std::time::SystemTime;
 
@@ -50,8 +50,9 @@ impl Failure {
     pub(crate) fn into_parts(self, event: bool) -> FailureParts {
         let type_name = readable_type_name(self.type_name);
         let event = event.then(|| {
-            let mut attributes =
-                vec![KeyValue::new(EXCEPTION_TYPE, type_name), KeyValue::new(EXCEPTION_MESSAGE, self.message.clone())];
+            let mut attributes = Vec::with_capacity(if self.sources.is_empty() { 2 } else { 3 });
+            attributes.push(KeyValue::new(EXCEPTION_TYPE, type_name));
+            attributes.push(KeyValue::new(EXCEPTION_MESSAGE, self.message.clone()));
             if !self.sources.is_empty() {
                 let chain = self.sources.into_iter().map(StringValue::from).collect();
                 attributes.push(KeyValue::new(EXCEPTION_SOURCE_CHAIN, Value::Array(Array::String(chain))));
@@ -80,12 +81,38 @@ impl Failure {
 /// whole (`anyhow::Error`, `my_app::db::DbError`), as the conventions ask
 /// for a fully qualified name. Computed once per type.
 pub(crate) fn readable_type_name(type_name: &'static str) -> &'static str {
+    // A type name is looked up by where it lies (its address and length),
+    // first among the names this thread saw last, then in the shared table.
+    let key = (type_name.as_ptr() as usize, type_name.len());
+    if let Some(readable) =
+        RECENT_TYPES.with(|recent| recent.get().iter().flatten().find(|(k, _)| *k == key).map(|e| e.1))
+    {
+        return readable;
+    }
+    let readable = readable_type_name_shared(type_name, key);
+    RECENT_TYPES.with(|recent| {
+        let [newest, _] = recent.get();
+        recent.set([Some((key, readable)), newest]);
+    });
+    readable
+}
+
+/// Type names as they lie in the binary: (address, length).
+type TypeKey = (usize, usize);
+
+thread_local! {
+    /// The two type names this thread recorded last and their readable
+    /// forms: a service fails with a few types over and over, and this
+    /// spares each failure the shared table's lock.
+    static RECENT_TYPES: Cell<[Option<(TypeKey, &'static str)>; 2]> = const { Cell::new([None, None]) };
+}
+
+fn readable_type_name_shared(type_name: &'static str, key: TypeKey) -> &'static str {
     if !["core::", "alloc::", "std::"].iter().any(|p| type_name.contains(p)) {
         return type_name;
     }
-    static SEEN: Mutex<Vec<(usize, &'static str)>> = Mutex::new(Vec::new());
+    static SEEN: Mutex<Vec<(TypeKey, &'static str)>> = Mutex::new(Vec::new());
     let Ok(mut seen) = SEEN.lock() else { return type_name };
-    let key = type_name.as_ptr() as usize;
     if let Some((_, readable)) = seen.iter().find(|(k, _)| *k == key) {
         return readable;
     }
@@ -165,5 +192,28 @@ mod tests {
         assert_eq!(readable_type_name("anyhow::Error"), "anyhow::Error");
         assert_eq!(readable_type_name("my_app::db::DbError<alloc::string::String>"), "my_app::db::DbError<String>");
         assert!(std::ptr::eq(readable_type_name(boxed), readable_type_name(boxed)), "computed once per type");
+    }
+
+    #[test]
+    fn types_taking_turns_keep_their_own_names() {
+        // More types than the per-thread memory holds, in turn.
+        let names = [
+            (std::any::type_name::<std::io::Error>(), "io::Error"),
+            (std::any::type_name::<std::fmt::Error>(), "fmt::Error"),
+            (std::any::type_name::<std::num::ParseIntError>(), "ParseIntError"),
+            ("my_app::Error", "my_app::Error"),
+        ];
+        for _ in 0..3 {
+            for (type_name, readable) in names {
+                assert_eq!(readable_type_name(type_name), readable);
+            }
+        }
+        // A name that begins where another lies is still its own.
+        let long: &'static str = "std::io::error::Error";
+        assert_eq!(readable_type_name(long), "io::Error");
+        assert_eq!(readable_type_name(&long[..7]), "io");
+        let other: &'static str = "anyhow::Error";
+        assert_eq!(readable_type_name(other), "anyhow::Error");
+        assert_eq!(readable_type_name(&other[..6]), "anyhow");
     }
 }
