@@ -37,6 +37,8 @@ pub mod http;
 pub mod http_server;
 #[cfg(feature = "lapin")]
 pub mod lapin;
+#[cfg(any(feature = "http-server-core", feature = "tonic"))]
+mod repeated;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
 #[cfg(feature = "reqwest-middleware")]

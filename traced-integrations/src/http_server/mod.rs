@@ -43,7 +43,6 @@
 mod body;
 mod future;
 mod layer;
-mod repeated;
 mod service;
 
 pub use body::TracedBody;

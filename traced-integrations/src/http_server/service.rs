@@ -3,10 +3,10 @@
 
 use super::future::ResponseFuture;
 use super::layer::{RequestView, TracedHttpServerLayer};
-use super::repeated;
 use super::{REQUEST_ID, REQUEST_ID_HEADER};
 use crate::carrier::HeaderExtractor;
 use crate::http::{method, protocol_version};
+use crate::repeated;
 use http::header::{HeaderName, HOST};
 use http::{HeaderMap, Request, Response};
 use opentelemetry::trace::TraceId;

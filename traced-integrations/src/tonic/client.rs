@@ -1,18 +1,19 @@
 //! The client layer: a CLIENT span per call, its context in the metadata.
 
 use super::call::{ResponseFuture, Side};
-use super::{common_attributes, span_name};
+use super::{call_of, common_attributes};
 use crate::carrier::HeaderInjector;
 use http::Request;
-use opentelemetry::KeyValue;
+use opentelemetry::{KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use traced_core::span::{ActiveSpan, Attributes, Kind, SpanStart};
 
 /// Wraps a tonic `Channel` (or any gRPC client service) in [`TracedGrpcClient`].
 #[derive(Debug, Clone, Default)]
 pub struct TracedGrpcClientLayer {
-    server: Option<(String, Option<u16>)>,
+    server: Option<(StringValue, Option<u16>)>,
 }
 
 impl TracedGrpcClientLayer {
@@ -27,7 +28,9 @@ impl TracedGrpcClientLayer {
     /// `http(s)://host:port`, `unix:path`), as the conventions describe:
     /// `server.*` come from the target, not the socket.
     pub fn for_target(target: &str) -> Self {
-        TracedGrpcClientLayer { server: Some(parse_target(target)) }
+        let (host, port) = parse_target(target);
+        // Shared: each call's span holds a reference count, not a copy.
+        TracedGrpcClientLayer { server: Some((StringValue::from(Arc::<str>::from(host)), port)) }
     }
 }
 
@@ -57,7 +60,7 @@ impl<S> tower_layer::Layer<S> for TracedGrpcClientLayer {
 #[derive(Debug, Clone)]
 pub struct TracedGrpcClient<S> {
     inner: S,
-    server: Option<(String, Option<u16>)>,
+    server: Option<(StringValue, Option<u16>)>,
 }
 
 impl<S, B, RB> tower_service::Service<Request<B>> for TracedGrpcClient<S>
@@ -74,13 +77,14 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let server = self.server.clone().or_else(|| req.uri().authority().map(|a| (a.host().to_owned(), a.port_u16())));
-        let path = req.uri().path().to_owned();
+        let server =
+            self.server.clone().or_else(|| req.uri().authority().and_then(|a| crate::repeated::host(a.as_str())));
+        let (name, method) = call_of(req.uri().path());
         let span = ActiveSpan::start_with(SpanStart {
-            name: span_name(&path),
+            name,
             kind: Kind::Client,
             attributes: |a: &mut Attributes| {
-                common_attributes(&path, a);
+                common_attributes(method.as_ref(), a);
                 if let Some((host, port)) = server {
                     a.push(KeyValue::new(SERVER_ADDRESS, host));
                     if let Some(port) = port {

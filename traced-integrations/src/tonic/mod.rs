@@ -60,7 +60,7 @@ pub type GrpcClient<S> = TracedGrpcClient<S>;
 #[deprecated(since = "0.2.0", note = "renamed to `TracedBody`")]
 pub type GrpcBody<B> = TracedBody<B>;
 
-use opentelemetry::KeyValue;
+use opentelemetry::{KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{RPC_METHOD, RPC_SYSTEM_NAME};
 use std::borrow::Cow;
 use traced_core::span::Attributes;
@@ -73,15 +73,23 @@ pub(crate) fn method_of(path: &str) -> Option<&str> {
     (!service.is_empty() && !name.is_empty() && !name.contains('/')).then_some(method)
 }
 
-/// The span name: the method, or `grpc` when unknown.
-pub(crate) fn span_name(path: &str) -> Cow<'static, str> {
-    method_of(path).map_or(Cow::Borrowed("grpc"), |m| Cow::Owned(m.to_owned()))
+/// The span name and `rpc.method` of a call to `path`: the method
+/// (`package.Service/Method`), made once per thread and shared; `grpc` and
+/// no method when the path is not a gRPC method's.
+pub(crate) fn call_of(path: &str) -> (Cow<'static, str>, Option<StringValue>) {
+    match method_of(path) {
+        Some(method) => {
+            let (name, value) = crate::repeated::rpc(method);
+            (name, Some(value))
+        }
+        None => (Cow::Borrowed("grpc"), None),
+    }
 }
 
 /// The attributes every gRPC span has.
-pub(crate) fn common_attributes(path: &str, a: &mut Attributes) {
+pub(crate) fn common_attributes(method: Option<&StringValue>, a: &mut Attributes) {
     a.push(KeyValue::new(RPC_SYSTEM_NAME, "grpc"));
-    if let Some(method) = method_of(path) {
-        a.push(KeyValue::new(RPC_METHOD, method.to_owned()));
+    if let Some(method) = method {
+        a.push(KeyValue::new(RPC_METHOD, method.clone()));
     }
 }

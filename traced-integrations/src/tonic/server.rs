@@ -2,8 +2,9 @@
 //! current for the handler.
 
 use super::call::{ResponseFuture, Side};
-use super::{common_attributes, span_name};
+use super::{call_of, common_attributes};
 use crate::carrier::HeaderExtractor;
+use http::header::HOST;
 use http::Request;
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
@@ -52,20 +53,19 @@ where
     fn call(&mut self, req: Request<B>) -> Self::Future {
         // Malformed metadata leaves the context empty: a new trace.
         let parent = traced_core::propagation::extract(&HeaderExtractor(req.headers()));
-        let path = req.uri().path().to_owned();
-        let authority = req
-            .uri()
-            .authority()
-            .cloned()
-            .or_else(|| req.headers().get("host").and_then(|h| h.to_str().ok()).and_then(|h| h.parse().ok()));
+        let (name, method) = call_of(req.uri().path());
+        let server = match req.uri().authority() {
+            Some(authority) => crate::repeated::host(authority.as_str()),
+            None => req.headers().get(HOST).and_then(|h| h.to_str().ok()).and_then(crate::repeated::host),
+        };
         let mut span = ActiveSpan::start_with(SpanStart {
-            name: span_name(&path),
+            name,
             kind: Kind::Server,
             attributes: |a: &mut Attributes| {
-                common_attributes(&path, a);
-                if let Some(authority) = &authority {
-                    a.push(KeyValue::new(SERVER_ADDRESS, authority.host().to_owned()));
-                    if let Some(port) = authority.port_u16() {
+                common_attributes(method.as_ref(), a);
+                if let Some((host, port)) = server {
+                    a.push(KeyValue::new(SERVER_ADDRESS, host));
+                    if let Some(port) = port {
                         a.push(KeyValue::new(SERVER_PORT, i64::from(port)));
                     }
                 }

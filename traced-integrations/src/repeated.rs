@@ -1,11 +1,12 @@
-//! Strings a server span repeats on every request (its name, `http.route`,
-//! `server.address`), made once per thread instead of once per request.
-//! Route and host become shared values, so a span holds a reference count
-//! rather than an allocation of its own; span names are interned.
+//! Strings a span of a transport repeats on every request (its name,
+//! `http.route`, `rpc.method`, `server.address`), made once per thread
+//! instead of once per request. They become shared values, so a span holds
+//! a reference count rather than an allocation of its own; span names are
+//! interned.
 //!
-//! Every cache is bounded: a `Host` header is the client's to choose, and a
-//! value past the bound is simply made per request, as it would be without
-//! the cache.
+//! Every cache is bounded: a `Host` header and a gRPC path are the client's
+//! to choose, and a value past a bound is simply made per request, as it
+//! would be without the cache.
 
 use opentelemetry::StringValue;
 use std::borrow::Cow;
@@ -15,10 +16,12 @@ use std::sync::{Arc, Mutex};
 
 /// Entries each thread keeps per cache.
 const PER_THREAD: usize = 256;
-/// Span names interned in all. Names are `{method} {route}`: the route
-/// templates are the application's and the methods a fixed set, so real
-/// services stay far below this.
-const INTERNED_NAMES: usize = 4096;
+/// Bytes of span names interned in all, kept for the life of the process.
+/// HTTP names are `{method} {route}` (the routes are the application's);
+/// gRPC names are paths a client may make up, hence a budget in bytes.
+const INTERNED_BYTES: usize = 256 << 10;
+/// Longer names are not interned.
+const INTERNED_NAME_MAX: usize = 256;
 
 /// A route's attribute value and the span names made from it, by method.
 struct Route {
@@ -29,16 +32,26 @@ struct Route {
 /// A host header's `server.address` and `server.port`, when it parses.
 type Host = Option<(StringValue, Option<u16>)>;
 
+/// A gRPC path's span name and `rpc.method` (`package.Service/Method`).
+type Rpc = Option<(&'static str, StringValue)>;
+
 thread_local! {
     static ROUTES: RefCell<HashMap<Box<str>, Route>> = RefCell::new(HashMap::new());
     static HOSTS: RefCell<HashMap<Box<str>, Host>> = RefCell::new(HashMap::new());
+    static RPCS: RefCell<HashMap<Box<str>, Rpc>> = RefCell::new(HashMap::new());
 }
 
-/// Names interned so far (kept for the life of the process).
-static NAMES: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
+/// Names interned so far, and their bytes.
+static NAMES: Mutex<Option<Interned>> = Mutex::new(None);
+
+#[derive(Default)]
+struct Interned {
+    names: HashMap<String, &'static str>,
+    bytes: usize,
+}
 
 /// The `http.route` value for `route` and the span name `{method} {route}`.
-pub(super) fn route(method: &'static str, route: &str) -> (StringValue, Cow<'static, str>) {
+pub(crate) fn route(method: &'static str, route: &str) -> (StringValue, Cow<'static, str>) {
     let cached = ROUTES.with(|routes| {
         let mut routes = routes.borrow_mut();
         if !routes.contains_key(route) {
@@ -69,24 +82,52 @@ pub(super) fn route(method: &'static str, route: &str) -> (StringValue, Cow<'sta
 }
 
 /// `name` as a `'static` string, shared by every thread; `None` once the
-/// bound is reached.
+/// budget is spent or for a long name.
 fn intern(name: String) -> Option<&'static str> {
-    let mut names = NAMES.lock().ok()?;
-    let names = names.get_or_insert_with(HashMap::new);
-    if let Some(interned) = names.get(name.as_str()) {
-        return Some(interned);
-    }
-    if names.len() >= INTERNED_NAMES {
+    intern_into(&NAMES, name)
+}
+
+fn intern_into(table: &Mutex<Option<Interned>>, name: String) -> Option<&'static str> {
+    if name.len() > INTERNED_NAME_MAX {
         return None;
     }
-    let interned: &'static str = Box::leak(name.clone().into_boxed_str());
-    names.insert(name, interned);
-    Some(interned)
+    let mut interned = table.lock().ok()?;
+    let interned = interned.get_or_insert_with(Interned::default);
+    if let Some(name) = interned.names.get(name.as_str()) {
+        return Some(name);
+    }
+    if interned.bytes + name.len() > INTERNED_BYTES {
+        return None;
+    }
+    let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
+    interned.bytes += name.len();
+    interned.names.insert(name, leaked);
+    Some(leaked)
+}
+
+/// The span name and `rpc.method` of a gRPC call to `method`
+/// (`package.Service/Method`, the path without its leading slash).
+pub(crate) fn rpc(method: &str) -> (Cow<'static, str>, StringValue) {
+    let cached = RPCS.with(|rpcs| {
+        let mut rpcs = rpcs.borrow_mut();
+        if let Some(rpc) = rpcs.get(method) {
+            return rpc.clone();
+        }
+        let made = intern(method.to_owned()).map(|name| (name, StringValue::from(name)));
+        if rpcs.len() < PER_THREAD {
+            rpcs.insert(method.into(), made.clone());
+        }
+        made
+    });
+    match cached {
+        Some((name, value)) => (Cow::Borrowed(name), value),
+        None => (Cow::Owned(method.to_owned()), StringValue::from(method.to_owned())),
+    }
 }
 
 /// `server.address` and `server.port` from a host header value
 /// (`host[:port]`, an IPv6 host in brackets).
-pub(super) fn host(raw: &str) -> Host {
+pub(crate) fn host(raw: &str) -> Host {
     HOSTS.with(|hosts| {
         let mut hosts = hosts.borrow_mut();
         if let Some(host) = hosts.get(raw) {
@@ -137,6 +178,19 @@ mod tests {
     }
 
     #[test]
+    fn rpc_methods_are_named_once() {
+        let (name, method) = rpc("helloworld.Greeter/SayHello");
+        assert_eq!((name.as_ref(), method.as_str()), ("helloworld.Greeter/SayHello", "helloworld.Greeter/SayHello"));
+        let (again, _) = rpc("helloworld.Greeter/SayHello");
+        assert!(matches!((&name, &again), (Cow::Borrowed(a), Cow::Borrowed(b)) if std::ptr::eq(*a, *b)));
+        // Too long to intern: still named right.
+        let long = format!("pkg.Service/{}", "m".repeat(INTERNED_NAME_MAX));
+        let (name, method) = rpc(&long);
+        assert!(matches!(name, Cow::Owned(_)));
+        assert_eq!((name.as_ref(), method.as_str()), (long.as_str(), long.as_str()));
+    }
+
+    #[test]
     fn past_the_bound_values_are_still_right() {
         for i in 0..PER_THREAD + 10 {
             let raw = format!("h{i}.example:{}", 1000 + i);
@@ -147,5 +201,20 @@ mod tests {
             let template = format!("/r{i}");
             assert_eq!(route("GET", &template).1, format!("GET /r{i}"));
         }
+    }
+
+    #[test]
+    fn interning_stops_at_its_budget() {
+        // A table of the test's own: the shared one serves the other tests.
+        static TABLE: Mutex<Option<Interned>> = Mutex::new(None);
+        let filler = "x".repeat(200);
+        let fits = INTERNED_BYTES / 204;
+        for i in 0..fits {
+            let name = format!("{filler}{i:04}");
+            assert_eq!(intern_into(&TABLE, name.clone()), Some(name.as_str()));
+        }
+        assert_eq!(intern_into(&TABLE, format!("{filler}new")), None, "over budget");
+        // Names already interned are still found.
+        assert_eq!(intern_into(&TABLE, format!("{filler}0000")), Some(format!("{filler}0000").as_str()));
     }
 }
