@@ -139,7 +139,8 @@ impl TextMapPropagator for BaggagePropagator {
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
-        let values = extractor.get_all(BAGGAGE).unwrap_or_else(|| extractor.get(BAGGAGE).into_iter().collect());
+        // `None` means absent: `get_all`'s default asks `get`.
+        let values = extractor.get_all(BAGGAGE).unwrap_or_default();
         if values.is_empty() {
             return cx.clone();
         }

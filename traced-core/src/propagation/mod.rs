@@ -4,6 +4,7 @@
 
 mod b3;
 mod baggage;
+mod hex;
 mod jaeger;
 mod trace_context;
 mod xray;

@@ -5,6 +5,7 @@
 //! so across every hop. Anything malformed is ignored: the context is left as
 //! it was and the caller starts a new trace.
 
+use super::hex;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
@@ -25,13 +26,6 @@ pub struct TraceContextPropagator;
 
 fn hex_lower(bytes: &[u8]) -> bool {
     bytes.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-fn hex_field(s: &str) -> Option<u128> {
-    if s.is_empty() || !hex_lower(s.as_bytes()) {
-        return None;
-    }
-    u128::from_str_radix(s, 16).ok()
 }
 
 /// Parses a `traceparent` value. `None` for anything the spec says to ignore.
@@ -55,15 +49,23 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     if b.len() > 55 && b[55] != b'-' {
         return None;
     }
-    let trace_id = hex_field(&value[3..35]).filter(|&t| t != 0)?;
-    let span_id = hex_field(&value[36..52]).and_then(|s| u64::try_from(s).ok()).filter(|&s| s != 0)?;
-    let flags = u8::try_from(hex_field(&value[53..55])?).ok()?;
-    Some((TraceId::from(trace_id), SpanId::from(span_id), TraceFlags::new(flags & KNOWN_FLAGS)))
+    let trace_id = TraceId::from_bytes(hex::decode_lower(&b[3..35])?);
+    let span_id = SpanId::from_bytes(hex::decode_lower(&b[36..52])?);
+    let [flags] = hex::decode_lower(&b[53..55])?;
+    if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
+        return None;
+    }
+    Some((trace_id, span_id, TraceFlags::new(flags & KNOWN_FLAGS)))
 }
 
 /// Formats the `traceparent` of a span context (version `00`).
 pub fn format_traceparent(sc: &SpanContext) -> String {
-    format!("00-{}-{}-{:02x}", sc.trace_id(), sc.span_id(), sc.trace_flags().to_u8() & KNOWN_FLAGS)
+    let mut out = *b"00-00000000000000000000000000000000-0000000000000000-00";
+    hex::encode_into(&mut out[3..35], &sc.trace_id().to_bytes());
+    hex::encode_into(&mut out[36..52], &sc.span_id().to_bytes());
+    hex::encode_into(&mut out[53..55], &[sc.trace_flags().to_u8() & KNOWN_FLAGS]);
+    // Hex digits and dashes: always UTF-8.
+    String::from_utf8(out.to_vec()).unwrap_or_default()
 }
 
 /// A `tracestate` key per Level 2: `lcalpha` or `DIGIT`, then up to 255 of
@@ -189,8 +191,11 @@ fn join<'a>(members: impl Iterator<Item = (&'a str, &'a str)>) -> String {
     header
 }
 
+/// Every value of a field. `get_all` answers for `get` too: its default
+/// asks `get`, so `None` means the field is absent (asking `get` again
+/// would be a second lookup on every request that has no such field).
 fn all_values<'a>(extractor: &'a dyn Extractor, key: &str) -> Vec<&'a str> {
-    extractor.get_all(key).unwrap_or_else(|| extractor.get(key).into_iter().collect())
+    extractor.get_all(key).unwrap_or_default()
 }
 
 /// The remote span context in a carrier, if valid. Its [`TraceState`]
