@@ -1,7 +1,7 @@
 //! What client and server share: the response future (handler polled with
 //! the span current) and the body that reads the final status.
 
-use super::status::{code_name, from_http_status, grpc_status, is_server_error};
+use super::status::{code_name, from_http_status, grpc_status, is_server_error, GRPC_MESSAGE};
 use http::Response;
 use http_body::{Body, Frame, SizeHint};
 use opentelemetry::trace::Status;
@@ -35,7 +35,7 @@ fn finish(span: &mut ActiveSpan, side: Side, code: u16, message: Option<&str>) {
 }
 
 fn grpc_message(headers: &http::HeaderMap) -> Option<String> {
-    let raw = headers.get("grpc-message")?.to_str().ok()?;
+    let raw = headers.get(&GRPC_MESSAGE)?.to_str().ok()?;
     Some(percent_decode(raw))
 }
 

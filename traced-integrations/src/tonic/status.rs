@@ -1,5 +1,6 @@
 //! gRPC status codes: names, and where a call's status is found.
 
+use http::header::HeaderName;
 use http::HeaderMap;
 
 /// The status code names, by number (0-16).
@@ -31,8 +32,13 @@ pub fn code_name(code: u16) -> &'static str {
 /// `grpc-status` from a header map (headers of a trailers-only response, or
 /// trailers).
 pub fn grpc_status(headers: &HeaderMap) -> Option<u16> {
-    headers.get("grpc-status")?.to_str().ok()?.trim().parse().ok()
+    headers.get(&GRPC_STATUS)?.to_str().ok()?.trim().parse().ok()
 }
+
+// Made once: a `&str` name is parsed and checked on every lookup, and every
+// call looks these up.
+pub(crate) static GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+pub(crate) static GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
 
 /// The status a response without `grpc-status` stands for, from its HTTP
 /// status (gRPC's HTTP-to-gRPC mapping).
