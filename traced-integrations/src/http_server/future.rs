@@ -20,13 +20,18 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         span: Option<ActiveSpan>,
-        request_id: Option<String>,
+        request_id: Option<HeaderValue>,
         config: TracedHttpServerLayer,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, span: ActiveSpan, request_id: Option<String>, config: TracedHttpServerLayer) -> Self {
+    pub(crate) fn new(
+        inner: F,
+        span: ActiveSpan,
+        request_id: Option<HeaderValue>,
+        config: TracedHttpServerLayer,
+    ) -> Self {
         ResponseFuture { inner, span: Some(span), request_id, config }
     }
 }
@@ -53,7 +58,7 @@ where
                     span.set_status(Status::error(""));
                 }
                 let headers = response.headers_mut();
-                if let Some(id) = this.request_id.take().and_then(|id| HeaderValue::from_str(&id).ok()) {
+                if let Some(id) = this.request_id.take() {
                     headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
                 }
                 let sc = span.span_context();

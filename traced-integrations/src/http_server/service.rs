@@ -7,7 +7,7 @@ use super::{REQUEST_ID, REQUEST_ID_HEADER};
 use crate::carrier::HeaderExtractor;
 use crate::http::{method, protocol_version};
 use crate::repeated;
-use http::header::{HeaderName, HOST};
+use http::header::{HeaderName, HeaderValue, HOST};
 use http::{HeaderMap, Request, Response};
 use opentelemetry::trace::TraceId;
 use opentelemetry::{KeyValue, StringValue, Value};
@@ -110,8 +110,12 @@ where
             (None, Some((_, name))) => name.clone(),
             (None, None) => Cow::Borrowed(method_name),
         };
-        let incoming_request_id =
-            if self.config.request_id { header(req.headers(), &X_REQUEST_ID).map(str::to_owned) } else { None };
+        // Kept as the header value (a reference count on the request's
+        // bytes) to echo it back; only a value that is text counts.
+        let incoming_request_id = match self.config.request_id {
+            true => req.headers().get(&X_REQUEST_ID).filter(|v| v.to_str().is_ok()).cloned(),
+            false => None,
+        };
         let mut span = ActiveSpan::start_with(SpanStart {
             name,
             kind: Kind::Server,
@@ -158,18 +162,23 @@ where
             parent: Some(&parent),
         });
         let request_id = if self.config.request_id {
-            let id = incoming_request_id.unwrap_or_else(|| {
-                let sc = span.span_context();
-                if sc.is_valid() {
-                    trace_id_hex(sc.trace_id())
-                } else {
-                    String::new()
+            let (id, header) = match incoming_request_id {
+                Some(value) => (value.to_str().unwrap_or_default().to_owned(), Some(value)),
+                None => {
+                    let sc = span.span_context();
+                    if sc.is_valid() {
+                        let id = trace_id_hex(sc.trace_id());
+                        let header = HeaderValue::from_str(&id).ok();
+                        (id, header)
+                    } else {
+                        (String::new(), None)
+                    }
                 }
-            });
+            };
             if !id.is_empty() {
-                span.set_attribute(KeyValue::new(REQUEST_ID, id.clone()));
+                span.set_attribute(KeyValue::new(REQUEST_ID, id));
             }
-            Some(id).filter(|id| !id.is_empty())
+            header.filter(|h| !h.is_empty())
         } else {
             None
         };
