@@ -128,6 +128,11 @@ fn unsampled_traces_record_nothing_but_still_propagate() {
     let attributes_evaluated = std::cell::Cell::new(false);
     {
         let _root = enter(&OUTER);
+        // What an integration asks before preparing a span: a transport's
+        // still gets an id here. (Whether an internal one may start depends
+        // on every provider installed, which other tests of this binary
+        // install too.)
+        assert!(traced::span::may_start(false));
         let _inner =
             SpanGuard::enter(ActiveSpan::start(&INNER, INNER.name(), 1, |_| attributes_evaluated.set(true), Vec::new));
         propagator.inject_context(&Context::current(), &mut headers);
@@ -136,6 +141,13 @@ fn unsampled_traces_record_nothing_but_still_propagate() {
     assert!(!attributes_evaluated.get(), "attributes of unsampled spans are never computed");
     let tp = &headers["traceparent"];
     assert!(tp.starts_with("00-") && tp.ends_with("-02"), "unsampled, random: {tp}");
+}
+
+#[test]
+fn spans_may_start_under_a_sampled_parent() {
+    let _spans = capture();
+    let _root = enter(&OUTER);
+    assert!(traced::span::may_start(true));
 }
 
 #[test]

@@ -35,6 +35,13 @@ fn disabled() {
     });
 }
 
+#[test]
+fn no_span_may_start_without_a_provider() {
+    disabled();
+    assert!(!traced::span::may_start(false));
+    assert!(!traced::span::may_start(true));
+}
+
 /// A server that records the `traceparent` of every request it gets.
 async fn recorder() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));

@@ -359,6 +359,18 @@ pub(crate) fn under_skipped_parent() -> bool {
     crate::provider::all_skip_unsampled_children() && Context::map_current(has_unsampled_span)
 }
 
+/// Whether a span started now, under the current context, can be made:
+/// false when no provider is installed, or (with `skip_unsampled_child`)
+/// when the current span is unsampled and every installed provider makes no
+/// span under such a parent. For an integration whose span needs work
+/// before it starts (an SQL statement's summary for its name), to skip
+/// that work where [`ActiveSpan::start_with`] would make nothing anyway.
+/// `true` is no promise: a sampler may still drop the span.
+#[inline]
+pub fn may_start(skip_unsampled_child: bool) -> bool {
+    crate::provider::any_installed() && !(skip_unsampled_child && under_skipped_parent())
+}
+
 /// True when `cx` holds a valid span that is not sampled (and, when remote,
 /// did not leave the decision to us).
 #[inline]

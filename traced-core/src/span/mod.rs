@@ -82,7 +82,7 @@ mod record;
 mod record_pool;
 mod value;
 
-pub use active::{ActiveSpan, AttachGuard, SpanScope, SpanStart, StartTime};
+pub use active::{may_start, ActiveSpan, AttachGuard, SpanScope, SpanStart, StartTime};
 pub use callsite::{short_type_name, Callsite, Kind};
 pub use carry::{with_current_span, InCurrentSpan};
 pub use current::{current_span, nothing_pending, CurrentSpan};

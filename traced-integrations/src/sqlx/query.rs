@@ -112,6 +112,14 @@ pub(crate) fn start<'q, DB: Database, E: Execute<'q, DB>>(
     let persistent = query.persistent();
     let sql = query.sql();
 
+    // `Always` needs a span id for the comment even under an unsampled
+    // parent; otherwise an unsampled statement costs nothing.
+    let skip_unsampled_child = target.comment != TraceComment::Always;
+    // Where no span can come of it, the statement is not read at all.
+    if !traced_core::span::may_start(skip_unsampled_child) {
+        return (Statement { sql, prepared, arguments: Some(arguments), persistent }, ActiveSpan::none());
+    }
+
     let text = sql.as_str();
     let lexed = lex(text, target.backend.dialect);
     let summary = summarize(text, &lexed);
@@ -138,9 +146,7 @@ pub(crate) fn start<'q, DB: Database, E: Execute<'q, DB>>(
         },
         attribute_capacity: 8,
         links: Vec::new,
-        // `Always` needs a span id for the comment even under an unsampled
-        // parent; otherwise an unsampled statement costs nothing.
-        skip_unsampled_child: target.comment != TraceComment::Always,
+        skip_unsampled_child,
         parent: None,
     });
 
