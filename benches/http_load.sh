@@ -8,7 +8,8 @@
 #
 # Runs the modes interleaved, ROUNDS times each, without and with SQLite,
 # and prints one line per run plus each traced mode against the untraced
-# run of the same round. After each traced run it compares the spans the
+# run of the same round, with the server process's own CPU per request
+# (read from /proc: steadier than throughput on a shared machine). After each traced run it compares the spans the
 # receiver got with the requests served, so a mode that drops spans shows it.
 # Not a test: figures go to BENCHMARKS.md.
 set -euo pipefail
@@ -58,7 +59,13 @@ run() { # mode db round
   wait_for "$server_port"
   # Warm-up: connections, the first chunk of buffers, the database.
   warm=$(wrk -t1 -c"$connections" -d2s "http://127.0.0.1:$server_port/users/1" | awk '/requests in/ {print $1}')
+  # The server's own CPU time (user + system, in clock ticks) around the
+  # measured run: what a request costs the server, whatever else the two
+  # cores were doing (wrk, the receiver).
+  local cpu_before cpu_after cpu_us
+  cpu_before=$(awk '{print $14 + $15}' "/proc/$server/stat")
   out=$(wrk -t1 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$server_port/users/1")
+  cpu_after=$(awk '{print $14 + $15}' "/proc/$server/stat")
   kill -TERM "$server" && wait "$server" || true
   # The receiver has what was exported once the server has shut down (it flushes).
   after=$(received)
@@ -66,10 +73,13 @@ run() { # mode db round
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   # Every request served, the warm-up's too, for the spans per request.
-  requests=$(( $(awk '/requests in/ {print $1}' <<<"$out") + warm ))
-  printf '%-5s %-8s round %d  %-13s %10s req/s  p50 %8s  p99 %8s  spans %8d\n' \
-    "$db" "" "$round" "$mode" "$rps" "$p50" "$p99" "$((after - before))"
-  echo "$db $round $mode $rps $p50 $p99 $requests $((after - before))" >>"$results"
+  local measured
+  measured=$(awk '/requests in/ {print $1}' <<<"$out")
+  requests=$(( measured + warm ))
+  cpu_us=$(python3 -c "print(f'{($cpu_after - $cpu_before) * 1e6 / $(getconf CLK_TCK) / max($measured, 1):.2f}')")
+  printf '%-5s %-8s round %d  %-13s %10s req/s  p50 %8s  p99 %8s  server CPU %6s µs/req  spans %8d\n' \
+    "$db" "" "$round" "$mode" "$rps" "$p50" "$p99" "$cpu_us" "$((after - before))"
+  echo "$db $round $mode $rps $p50 $p99 $requests $((after - before)) $cpu_us" >>"$results"
 }
 
 results=$(mktemp)
@@ -95,11 +105,11 @@ def ms(v):
     return float(v)
 rows = [l.split() for l in open(sys.argv[1])]
 by = {}
-for db, rnd, mode, rps, p50, p99, requests, spans in rows:
-    by[(db, rnd, mode)] = (float(rps), ms(p50), ms(p99), int(requests), int(spans))
+for db, rnd, mode, rps, p50, p99, requests, spans, cpu in rows:
+    by[(db, rnd, mode)] = (float(rps), ms(p50), ms(p99), int(requests), int(spans), float(cpu))
 print()
-print("| database | mode | req/s | p50 ms | p99 ms | throughput lost | p99 added | spans / request |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
+print("| database | mode | req/s | p50 ms | p99 ms | throughput lost | p99 added | server CPU µs / request | spans / request |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for db in ("none", "sqlite"):
     rounds = sorted({r for d, r, _ in by if d == db})
     for mode in ("untraced", "traced", "traced-no-comment", "tracing-otel"):
@@ -111,9 +121,10 @@ for db in ("none", "sqlite"):
         lost = med([1 - m[0] / u[0] for m, u in runs]) * 100
         added = med([m[2] / u[2] - 1 for m, u in runs]) * 100
         spr = med([m[4] / max(m[3], 1) for m, _ in runs])
+        cpu = med([m[5] for m, _ in runs])
         lost_s = "-" if mode == "untraced" else f"{lost:.1f} %"
         added_s = "-" if mode == "untraced" else f"{added:+.1f} %"
         spr_s = "-" if mode == "untraced" else f"{spr:.2f}"
-        print(f"| {db} | {mode} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {lost_s} | {added_s} | {spr_s} |")
+        print(f"| {db} | {mode} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {lost_s} | {added_s} | {cpu:.2f} | {spr_s} |")
 EOF
 rm -f "$results"
