@@ -24,6 +24,7 @@ const INTERNED_BYTES: usize = 256 << 10;
 const INTERNED_NAME_MAX: usize = 256;
 
 /// A route's attribute value and the span names made from it, by method.
+#[cfg(feature = "http-server-core")]
 struct Route {
     value: StringValue,
     names: Vec<(&'static str, &'static str)>,
@@ -33,11 +34,18 @@ struct Route {
 type Host = Option<(StringValue, Option<u16>)>;
 
 /// A gRPC path's span name and `rpc.method` (`package.Service/Method`).
+#[cfg(feature = "tonic")]
 type Rpc = Option<(&'static str, StringValue)>;
 
 thread_local! {
-    static ROUTES: RefCell<HashMap<Box<str>, Route>> = RefCell::new(HashMap::new());
     static HOSTS: RefCell<HashMap<Box<str>, Host>> = RefCell::new(HashMap::new());
+}
+#[cfg(feature = "http-server-core")]
+thread_local! {
+    static ROUTES: RefCell<HashMap<Box<str>, Route>> = RefCell::new(HashMap::new());
+}
+#[cfg(feature = "tonic")]
+thread_local! {
     static RPCS: RefCell<HashMap<Box<str>, Rpc>> = RefCell::new(HashMap::new());
 }
 
@@ -51,6 +59,7 @@ struct Interned {
 }
 
 /// The `http.route` value for `route` and the span name `{method} {route}`.
+#[cfg(feature = "http-server-core")]
 pub(crate) fn route(method: &'static str, route: &str) -> (StringValue, Cow<'static, str>) {
     let cached = ROUTES.with(|routes| {
         let mut routes = routes.borrow_mut();
@@ -107,6 +116,7 @@ fn intern_into(table: &Mutex<Option<Interned>>, name: String) -> Option<&'static
 
 /// The span name and `rpc.method` of a gRPC call to `method`
 /// (`package.Service/Method`, the path without its leading slash).
+#[cfg(feature = "tonic")]
 pub(crate) fn rpc(method: &str) -> (Cow<'static, str>, StringValue) {
     let cached = RPCS.with(|rpcs| {
         let mut rpcs = rpcs.borrow_mut();
@@ -152,6 +162,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "http-server-core")]
     fn a_route_gives_its_value_and_the_name_per_method() {
         let (value, name) = route("GET", "/users/{id}");
         assert_eq!(value.as_str(), "/users/{id}");
@@ -178,6 +189,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "tonic")]
     fn rpc_methods_are_named_once() {
         let (name, method) = rpc("helloworld.Greeter/SayHello");
         assert_eq!((name.as_ref(), method.as_str()), ("helloworld.Greeter/SayHello", "helloworld.Greeter/SayHello"));
@@ -197,6 +209,7 @@ mod tests {
             let (address, port) = host(&raw).expect("parses");
             assert_eq!((address.as_str(), port), (format!("h{i}.example").as_str(), Some(1000 + i as u16)));
         }
+        #[cfg(feature = "http-server-core")]
         for i in 0..PER_THREAD + 10 {
             let template = format!("/r{i}");
             assert_eq!(route("GET", &template).1, format!("GET /r{i}"));
