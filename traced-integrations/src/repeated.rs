@@ -23,11 +23,12 @@ const INTERNED_BYTES: usize = 256 << 10;
 /// Longer names are not interned.
 const INTERNED_NAME_MAX: usize = 256;
 
-/// A route's attribute value and the span names made from it, by method.
+/// A route's attribute value and the span names made from it, by method
+/// (`None`: not interned, past the budget; made per request).
 #[cfg(feature = "http-server-core")]
 struct Route {
     value: StringValue,
-    names: Vec<(&'static str, &'static str)>,
+    names: Vec<(&'static str, Option<&'static str>)>,
 }
 
 /// A host header's `server.address` and `server.port`, when it parses.
@@ -72,12 +73,11 @@ pub(crate) fn route(method: &'static str, route: &str) -> (StringValue, Cow<'sta
         }
         let entry = routes.get_mut(route)?;
         let name = match entry.names.iter().find(|(m, _)| *m == method) {
-            Some((_, name)) => Some(*name),
+            Some((_, name)) => *name,
             None => {
+                // Asked once per thread, answered either way.
                 let name = intern(format!("{method} {route}"));
-                if let Some(name) = name {
-                    entry.names.push((method, name));
-                }
+                entry.names.push((method, name));
                 name
             }
         };
