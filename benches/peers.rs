@@ -23,7 +23,10 @@ const QUEUE: usize = 1 << 20;
 
 #[path = "support/counting.rs"]
 mod counting;
+#[path = "support/poll.rs"]
+mod poll;
 use counting::Counting;
+use poll::poll_once;
 
 fn sdk_provider(exporter: Counting) -> SdkTracerProvider {
     let config = BatchConfigBuilder::default().with_max_queue_size(QUEUE).with_max_export_batch_size(512).build();
@@ -251,18 +254,6 @@ fn sdk_four(tracer: &opentelemetry_sdk::trace::SdkTracer, n: u64) -> u64 {
 }
 
 // ---- harness ----------------------------------------------------------------
-
-/// Polls a future to completion on this thread (no runtime needed).
-fn poll_once<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let waker = std::task::Waker::noop();
-    let mut cx = std::task::Context::from_waker(waker);
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 struct Peers {
     traced: Counting,

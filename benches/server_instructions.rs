@@ -26,6 +26,9 @@
 
 #[path = "support/counting.rs"]
 mod counting;
+#[path = "support/poll.rs"]
+mod poll;
+use poll::poll_once;
 #[path = "support/user_service.rs"]
 #[allow(dead_code)]
 mod user_service;
@@ -38,16 +41,6 @@ use std::hint::black_box;
 use std::sync::atomic::Ordering;
 use tower::ServiceExt;
 use user_service::{untraced, with_traced};
-
-fn poll_once<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 /// One request through the router, its body read to the end (the server
 /// span ends with the body).

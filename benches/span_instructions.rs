@@ -20,7 +20,10 @@ use std::sync::atomic::Ordering;
 
 #[path = "support/counting.rs"]
 mod counting;
+#[path = "support/poll.rs"]
+mod poll;
 use counting::Counting;
+use poll::poll_once;
 
 #[traced::traced]
 #[inline(never)]
@@ -59,16 +62,6 @@ fn fastrace_bare(n: u64) -> u64 {
 #[inline(never)]
 fn fastrace_one(n: u64) -> u64 {
     black_box(n).wrapping_mul(31)
-}
-
-fn poll_once<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 /// The measured part: `n` calls of `f` (the name is what callgrind's
