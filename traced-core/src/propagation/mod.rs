@@ -15,8 +15,8 @@ pub use b3::{
 pub use baggage::{format_baggage, parse_baggage, BaggagePropagator, BAGGAGE};
 pub use jaeger::{format_uber_trace_id, parse_uber_trace_id, JaegerPropagator, UBERCTX_PREFIX, UBER_TRACE_ID};
 pub use trace_context::{
-    extract_span_context, format_traceparent, parse_traceparent, parse_tracestate, TraceContextPropagator, TRACEPARENT,
-    TRACESTATE,
+    extract_span_context, format_trace_id, format_traceparent, parse_traceparent, parse_tracestate,
+    TraceContextPropagator, TRACEPARENT, TRACESTATE,
 };
 
 pub use xray::{format_xray, parse_xray, XRayExtra, XRayPropagator, X_AMZN_TRACE_ID};

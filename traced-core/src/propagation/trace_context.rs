@@ -58,6 +58,16 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     Some((trace_id, span_id, TraceFlags::new(flags & KNOWN_FLAGS)))
 }
 
+/// A trace id as 32 lower-case hex digits, as `traceparent` carries it
+/// (and as its `Display` prints it, without the formatting machinery): for
+/// a request id or a log line made on every request.
+pub fn format_trace_id(id: TraceId) -> String {
+    let mut out = [0u8; 32];
+    hex::encode_into(&mut out, &id.to_bytes());
+    // Hex digits: always UTF-8.
+    String::from_utf8(out.to_vec()).unwrap_or_default()
+}
+
 /// Formats the `traceparent` of a span context (version `00`).
 pub fn format_traceparent(sc: &SpanContext) -> String {
     let mut out = *b"00-00000000000000000000000000000000-0000000000000000-00";
@@ -261,6 +271,15 @@ mod tests {
     use std::collections::HashMap;
 
     const TP: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    #[test]
+    fn trace_ids_print_as_their_display_does() {
+        for id in
+            [TraceId::from(0x4bf92f3577b34da6a3ce929d0e0e4736_u128), TraceId::from(1_u128), TraceId::from(u128::MAX)]
+        {
+            assert_eq!(format_trace_id(id), id.to_string());
+        }
+    }
 
     fn extract(headers: &[(&str, &str)]) -> Option<SpanContext> {
         let map: HashMap<String, String> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

@@ -9,7 +9,6 @@ use crate::http::{method, protocol_version};
 use crate::repeated;
 use http::header::{HeaderName, HeaderValue, HOST};
 use http::{HeaderMap, Request, Response};
-use opentelemetry::trace::TraceId;
 use opentelemetry::{KeyValue, StringValue, Value};
 use opentelemetry_semantic_conventions::attribute::{
     CLIENT_ADDRESS, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL, HTTP_ROUTE, NETWORK_PROTOCOL_VERSION,
@@ -49,19 +48,6 @@ fn server_host<B>(req: &Request<B>) -> Option<(StringValue, Option<u16>)> {
         .or_else(|| header(headers, &HOST))
         .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
     repeated::host(raw)
-}
-
-/// A trace id as 32 lower-case hex digits: what its `Display` prints,
-/// without the formatting machinery (this runs on every request).
-fn trace_id_hex(id: TraceId) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 32];
-    for (pair, byte) in out.chunks_exact_mut(2).zip(id.to_bytes()) {
-        pair[0] = DIGITS[usize::from(byte >> 4)];
-        pair[1] = DIGITS[usize::from(byte & 0x0f)];
-    }
-    // Hex digits are ASCII: this cannot fail.
-    std::str::from_utf8(&out).unwrap_or_default().to_owned()
 }
 
 fn client_address<B>(req: &Request<B>) -> Option<String> {
@@ -167,7 +153,7 @@ where
                 None => {
                     let sc = span.span_context();
                     if sc.is_valid() {
-                        let id = trace_id_hex(sc.trace_id());
+                        let id = traced_core::propagation::format_trace_id(sc.trace_id());
                         let header = HeaderValue::from_str(&id).ok();
                         (id, header)
                     } else {
@@ -188,19 +174,5 @@ where
             self.inner.call(req)
         };
         ResponseFuture::new(inner, span, request_id, self.config.clone())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trace_ids_print_as_their_display_does() {
-        for id in
-            [TraceId::from(0x4bf92f3577b34da6a3ce929d0e0e4736_u128), TraceId::from(1_u128), TraceId::from(u128::MAX)]
-        {
-            assert_eq!(trace_id_hex(id), id.to_string());
-        }
     }
 }
