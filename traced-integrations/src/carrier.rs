@@ -3,22 +3,26 @@
 use http::header::{HeaderName, HeaderValue};
 use http::HeaderMap;
 use opentelemetry::propagation::{Extractor, Injector};
+use traced_core::propagation::{
+    B3, BAGGAGE, TRACEPARENT, TRACESTATE, UBER_TRACE_ID, X_AMZN_TRACE_ID, X_B3_FLAGS, X_B3_PARENT_SPAN_ID,
+    X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID,
+};
 
 /// The header names the propagators read and write, made once: a `&str`
 /// name is parsed and checked by `HeaderMap` on every lookup, and a server
 /// looks up several per request.
 static PROPAGATION_HEADERS: [HeaderName; 11] = [
-    HeaderName::from_static("traceparent"),
-    HeaderName::from_static("tracestate"),
-    HeaderName::from_static("baggage"),
-    HeaderName::from_static("b3"),
-    HeaderName::from_static("x-b3-traceid"),
-    HeaderName::from_static("x-b3-spanid"),
-    HeaderName::from_static("x-b3-parentspanid"),
-    HeaderName::from_static("x-b3-sampled"),
-    HeaderName::from_static("x-b3-flags"),
-    HeaderName::from_static("x-amzn-trace-id"),
-    HeaderName::from_static("uber-trace-id"),
+    HeaderName::from_static(TRACEPARENT),
+    HeaderName::from_static(TRACESTATE),
+    HeaderName::from_static(BAGGAGE),
+    HeaderName::from_static(B3),
+    HeaderName::from_static(X_B3_TRACE_ID),
+    HeaderName::from_static(X_B3_SPAN_ID),
+    HeaderName::from_static(X_B3_PARENT_SPAN_ID),
+    HeaderName::from_static(X_B3_SAMPLED),
+    HeaderName::from_static(X_B3_FLAGS),
+    HeaderName::from_static(X_AMZN_TRACE_ID),
+    HeaderName::from_static(UBER_TRACE_ID),
 ];
 
 /// `key` as a known header name, if it is one (propagators use lower case).

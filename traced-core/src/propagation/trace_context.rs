@@ -24,10 +24,6 @@ const MAX_TRACESTATE_MEMBERS: usize = 32;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TraceContextPropagator;
 
-fn hex_lower(bytes: &[u8]) -> bool {
-    bytes.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// Parses a `traceparent` value. `None` for anything the spec says to ignore.
 pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     let value = value.trim_matches([' ', '\t']);
@@ -35,11 +31,11 @@ pub fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     if b.len() < 55 || !b.is_ascii() {
         return None;
     }
-    let version = &value[0..2];
-    if !hex_lower(version.as_bytes()) || version == "ff" || b[2] != b'-' {
+    let [version] = hex::decode_lower(&b[0..2])?;
+    if version == 0xff || b[2] != b'-' {
         return None;
     }
-    if version == "00" && b.len() != 55 {
+    if version == 0 && b.len() != 55 {
         return None;
     }
     if b[35] != b'-' || b[52] != b'-' {
