@@ -31,6 +31,10 @@ struct Route {
     names: Vec<(&'static str, Option<&'static str>)>,
 }
 
+/// What [`route`] answers for one method and route.
+#[cfg(feature = "http-server-core")]
+type RouteAnswer = (StringValue, Option<&'static str>);
+
 /// A host header's `server.address` and `server.port`, when it parses.
 type Host = Option<(StringValue, Option<u16>)>;
 
@@ -38,16 +42,53 @@ type Host = Option<(StringValue, Option<u16>)>;
 #[cfg(feature = "tonic")]
 type Rpc = Option<(&'static str, StringValue)>;
 
+/// A per-thread cache: the key asked last is answered by comparing bytes,
+/// without hashing (a service sees the same host, and mostly the same
+/// route, request after request); other keys from a bounded map.
+struct Recent<K, E, A> {
+    /// The last key and its answer; the key's buffer is reused.
+    last: Option<(String, K, A)>,
+    all: HashMap<Box<str>, E>,
+}
+
+impl<K: PartialEq + Copy, E, A: Clone> Recent<K, E, A> {
+    fn new() -> Self {
+        Recent { last: None, all: HashMap::new() }
+    }
+
+    /// The answer for `key` (and `tag`, a second part of the key that is
+    /// not in the map's key, such as a route's method), if it was the last.
+    #[inline]
+    fn last(&self, key: &str, tag: K) -> Option<A> {
+        match &self.last {
+            Some((last, last_tag, answer)) if *last_tag == tag && last == key => Some(answer.clone()),
+            _ => None,
+        }
+    }
+
+    fn remember(&mut self, key: &str, tag: K, answer: A) {
+        match &mut self.last {
+            Some((last, last_tag, last_answer)) => {
+                last.clear();
+                last.push_str(key);
+                *last_tag = tag;
+                *last_answer = answer;
+            }
+            None => self.last = Some((key.to_owned(), tag, answer)),
+        }
+    }
+}
+
 thread_local! {
-    static HOSTS: RefCell<HashMap<Box<str>, Host>> = RefCell::new(HashMap::new());
+    static HOSTS: RefCell<Recent<(), Host, Host>> = RefCell::new(Recent::new());
 }
 #[cfg(feature = "http-server-core")]
 thread_local! {
-    static ROUTES: RefCell<HashMap<Box<str>, Route>> = RefCell::new(HashMap::new());
+    static ROUTES: RefCell<Recent<&'static str, Route, RouteAnswer>> = RefCell::new(Recent::new());
 }
 #[cfg(feature = "tonic")]
 thread_local! {
-    static RPCS: RefCell<HashMap<Box<str>, Rpc>> = RefCell::new(HashMap::new());
+    static RPCS: RefCell<Recent<(), Rpc, Rpc>> = RefCell::new(Recent::new());
 }
 
 /// Names interned so far, and their bytes.
@@ -64,14 +105,18 @@ struct Interned {
 pub(crate) fn route(method: &'static str, route: &str) -> (StringValue, Cow<'static, str>) {
     let cached = ROUTES.with(|routes| {
         let mut routes = routes.borrow_mut();
-        if !routes.contains_key(route) {
-            if routes.len() >= PER_THREAD {
-                return None;
-            }
-            let value = StringValue::from(Arc::<str>::from(route));
-            routes.insert(route.into(), Route { value, names: Vec::new() });
+        if let Some(answer) = routes.last(route, method) {
+            return Some(answer);
         }
-        let entry = routes.get_mut(route)?;
+        let full = routes.all.len() >= PER_THREAD;
+        let entry = match routes.all.get_mut(route) {
+            Some(entry) => entry,
+            None if full => return None,
+            None => {
+                let value = StringValue::from(Arc::<str>::from(route));
+                routes.all.entry(route.into()).or_insert(Route { value, names: Vec::new() })
+            }
+        };
         let name = match entry.names.iter().find(|(m, _)| *m == method) {
             Some((_, name)) => *name,
             None => {
@@ -81,7 +126,9 @@ pub(crate) fn route(method: &'static str, route: &str) -> (StringValue, Cow<'sta
                 name
             }
         };
-        Some((entry.value.clone(), name))
+        let answer = (entry.value.clone(), name);
+        routes.remember(route, method, answer.clone());
+        Some(answer)
     });
     match cached {
         Some((value, Some(name))) => (value, Cow::Borrowed(name)),
@@ -120,14 +167,21 @@ fn intern_into(table: &Mutex<Option<Interned>>, name: String) -> Option<&'static
 pub(crate) fn rpc(method: &str) -> (Cow<'static, str>, StringValue) {
     let cached = RPCS.with(|rpcs| {
         let mut rpcs = rpcs.borrow_mut();
-        if let Some(rpc) = rpcs.get(method) {
-            return rpc.clone();
+        if let Some(rpc) = rpcs.last(method, ()) {
+            return rpc;
         }
-        let made = intern(method.to_owned()).map(|name| (name, StringValue::from(name)));
-        if rpcs.len() < PER_THREAD {
-            rpcs.insert(method.into(), made.clone());
-        }
-        made
+        let rpc = match rpcs.all.get(method) {
+            Some(rpc) => rpc.clone(),
+            None => {
+                let made = intern(method.to_owned()).map(|name| (name, StringValue::from(name)));
+                if rpcs.all.len() < PER_THREAD {
+                    rpcs.all.insert(method.into(), made.clone());
+                }
+                made
+            }
+        };
+        rpcs.remember(method, (), rpc.clone());
+        rpc
     });
     match cached {
         Some((name, value)) => (Cow::Borrowed(name), value),
@@ -140,14 +194,21 @@ pub(crate) fn rpc(method: &str) -> (Cow<'static, str>, StringValue) {
 pub(crate) fn host(raw: &str) -> Host {
     HOSTS.with(|hosts| {
         let mut hosts = hosts.borrow_mut();
-        if let Some(host) = hosts.get(raw) {
-            return host.clone();
+        if let Some(host) = hosts.last(raw, ()) {
+            return host;
         }
-        let parsed = parse_host(raw);
-        if hosts.len() < PER_THREAD {
-            hosts.insert(raw.into(), parsed.clone());
-        }
-        parsed
+        let host = match hosts.all.get(raw) {
+            Some(host) => host.clone(),
+            None => {
+                let parsed = parse_host(raw);
+                if hosts.all.len() < PER_THREAD {
+                    hosts.all.insert(raw.into(), parsed.clone());
+                }
+                parsed
+            }
+        };
+        hosts.remember(raw, (), host.clone());
+        host
     })
 }
 
@@ -200,6 +261,37 @@ mod tests {
         let (name, method) = rpc(&long);
         assert!(matches!(name, Cow::Owned(_)));
         assert_eq!((name.as_ref(), method.as_str()), (long.as_str(), long.as_str()));
+    }
+
+    #[test]
+    fn the_last_answer_is_given_only_for_the_same_key() {
+        for _ in 0..3 {
+            assert_eq!(
+                host("a.example:1").map(|(a, p)| (a.as_str().to_owned(), p)),
+                Some(("a.example".into(), Some(1)))
+            );
+            assert_eq!(
+                host("a.example:1").map(|(a, p)| (a.as_str().to_owned(), p)),
+                Some(("a.example".into(), Some(1)))
+            );
+            // A key that starts like the last one is its own.
+            assert_eq!(host("a.example:10").map(|(_, p)| p), Some(Some(10)));
+            assert_eq!(host("a.exampl").map(|(a, _)| a.as_str().to_owned()), Some("a.exampl".into()));
+        }
+        #[cfg(feature = "http-server-core")]
+        for _ in 0..3 {
+            assert_eq!(route("GET", "/a").1, "GET /a");
+            assert_eq!(route("GET", "/a").1, "GET /a");
+            assert_eq!(route("PUT", "/a").1, "PUT /a");
+            let (value, name) = route("PUT", "/ab");
+            assert_eq!((value.as_str(), name.as_ref()), ("/ab", "PUT /ab"));
+        }
+        #[cfg(feature = "tonic")]
+        for _ in 0..3 {
+            assert_eq!(rpc("p.S/A").1.as_str(), "p.S/A");
+            assert_eq!(rpc("p.S/A").0, "p.S/A");
+            assert_eq!(rpc("p.S/B").1.as_str(), "p.S/B");
+        }
     }
 
     #[test]
