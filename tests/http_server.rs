@@ -197,6 +197,28 @@ async fn the_span_ends_when_the_streamed_body_is_done() {
 }
 
 #[tokio::test]
+async fn a_whole_body_ends_the_span_with_its_last_frame() {
+    use axum::body::HttpBody;
+    use tower::ServiceExt;
+    propagators();
+    let spans = capture();
+    let router = axum::Router::new().route("/whole", get(|| async { "all of it" })).layer(TracedHttpServerLayer::new());
+    let request = axum::http::Request::get("/whole").body(axum::body::Body::empty()).unwrap();
+    let mut body = router.oneshot(request).await.unwrap().into_body();
+    let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+    let data = frame.expect("a frame").expect("not an error").into_data().expect("data");
+    assert_eq!(&data[..], b"all of it");
+    // The body knows it is done: the span has ended although the body is
+    // neither polled again nor dropped (a client that reads exactly the
+    // length it was told stops here).
+    let span = spans.wait_for("GET /whole", 1, Duration::from_secs(10)).await.remove(0);
+    assert_eq!(span.attr("http.response.status_code"), Some(&Value::I64(200)));
+    assert!(body.is_end_stream());
+    drop(body);
+    assert_eq!(spans.named("GET /whole").len(), 1, "ended once");
+}
+
+#[tokio::test]
 async fn current_span_and_record_reach_the_server_span_from_the_handler() {
     propagators();
     let spans = capture();

@@ -31,17 +31,21 @@ impl<B: Body> Body for TracedBody<B> {
     type Error = B::Error;
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
-        let this = self.project();
+        let mut this = self.project();
         let polled = {
             let _scope = this.span.enter();
-            this.inner.poll_frame(cx)
+            this.inner.as_mut().poll_frame(cx)
         };
         match &polled {
-            Poll::Ready(None) => this.span.end(),
+            // A body that knows it is done (a whole response in memory)
+            // ends the span with its last frame: the caller need not poll
+            // again, and nothing is entered for the empty poll that follows.
+            Poll::Ready(Some(Ok(_))) if this.inner.is_end_stream() => finish(this.span),
+            Poll::Ready(None) => finish(this.span),
             Poll::Ready(Some(Err(_))) => {
                 this.span.set_attribute(KeyValue::new(ERROR_TYPE, "body"));
                 this.span.set_status(Status::error("response body failed"));
-                this.span.end();
+                finish(this.span);
             }
             _ => {}
         }
@@ -55,4 +59,11 @@ impl<B: Body> Body for TracedBody<B> {
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
     }
+}
+
+/// Ends the span and lets go of its context, so that later polls enter
+/// nothing.
+fn finish(span: &mut ActiveSpan) {
+    span.end();
+    *span = ActiveSpan::none();
 }
