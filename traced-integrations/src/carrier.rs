@@ -41,7 +41,8 @@ impl Injector for HeaderInjector<'_> {
             Some(name) => Ok(name.clone()),
             None => HeaderName::from_bytes(key.as_bytes()),
         };
-        if let (Ok(name), Ok(value)) = (name, HeaderValue::from_str(&value)) {
+        // The string's own buffer becomes the value's bytes: no copy.
+        if let (Ok(name), Ok(value)) = (name, HeaderValue::try_from(value)) {
             self.0.insert(name, value);
         }
     }

@@ -13,14 +13,18 @@ pub(crate) fn encode_into(out: &mut [u8], bytes: &[u8]) {
     }
 }
 
-/// The value of one lower-case hex digit.
-fn digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
+/// Each byte's value as a lower-case hex digit; `INVALID` for any other.
+const VALUES: [u8; 256] = {
+    let mut values = [INVALID; 256];
+    let mut i = 0;
+    while i < 16 {
+        values[DIGITS[i] as usize] = i as u8;
+        i += 1;
     }
-}
+    values
+};
+/// Has a bit no digit's value has.
+const INVALID: u8 = 0x10;
 
 /// Reads exactly `2 * N` lower-case hex digits; `None` for anything else
 /// (upper case included, as W3C Trace Context requires).
@@ -29,10 +33,14 @@ pub(crate) fn decode_lower<const N: usize>(s: &[u8]) -> Option<[u8; N]> {
         return None;
     }
     let mut out = [0u8; N];
+    // Checked once at the end: no branch per digit.
+    let mut seen = 0u8;
     for (byte, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
-        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+        let (high, low) = (VALUES[usize::from(pair[0])], VALUES[usize::from(pair[1])]);
+        seen |= high | low;
+        *byte = high << 4 | low;
     }
-    Some(out)
+    (seen & INVALID == 0).then_some(out)
 }
 
 #[cfg(test)]
@@ -50,5 +58,16 @@ mod tests {
         assert_eq!(decode_lower::<6>(b"004bf92fff0g"), None);
         assert_eq!(decode_lower::<6>(b"004bf92fff0"), None, "short");
         assert_eq!(decode_lower::<1>(b"-1"), None);
+    }
+
+    #[test]
+    fn every_byte_is_judged_in_either_place() {
+        for b in 0..=255u8 {
+            let lower_hex = b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+            let expected = |high: u8, low: u8| lower_hex.then(|| [high << 4 | low]);
+            let value = (b as char).to_digit(16).unwrap_or(0) as u8;
+            assert_eq!(decode_lower::<1>(&[b'7', b]), expected(7, value), "low digit {b:#04x}");
+            assert_eq!(decode_lower::<1>(&[b, b'7']), expected(value, 7), "high digit {b:#04x}");
+        }
     }
 }

@@ -69,7 +69,7 @@ where
                         sc.span_id(),
                         sc.trace_flags().to_u8() & 0x03
                     );
-                    if let Ok(value) = HeaderValue::from_str(&value) {
+                    if let Ok(value) = HeaderValue::try_from(value) {
                         headers.append(HeaderName::from_static("server-timing"), value);
                     }
                 }
