@@ -64,7 +64,7 @@ mod tests {
     fn every_byte_is_judged_in_either_place() {
         for b in 0..=255u8 {
             let lower_hex = b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-            let expected = |high: u8, low: u8| lower_hex.then(|| [high << 4 | low]);
+            let expected = |high: u8, low: u8| lower_hex.then_some([high << 4 | low]);
             let value = (b as char).to_digit(16).unwrap_or(0) as u8;
             assert_eq!(decode_lower::<1>(&[b'7', b]), expected(7, value), "low digit {b:#04x}");
             assert_eq!(decode_lower::<1>(&[b, b'7']), expected(value, 7), "high digit {b:#04x}");
