@@ -26,8 +26,24 @@ static PROPAGATION_HEADERS: [HeaderName; 11] = [
 ];
 
 /// `key` as a known header name, if it is one (propagators use lower case).
+/// A `match`, so the key's length picks the candidates before any bytes
+/// are compared.
 fn known(key: &str) -> Option<&'static HeaderName> {
-    PROPAGATION_HEADERS.iter().find(|name| name.as_str() == key)
+    let index = match key {
+        TRACEPARENT => 0,
+        TRACESTATE => 1,
+        BAGGAGE => 2,
+        B3 => 3,
+        X_B3_TRACE_ID => 4,
+        X_B3_SPAN_ID => 5,
+        X_B3_PARENT_SPAN_ID => 6,
+        X_B3_SAMPLED => 7,
+        X_B3_FLAGS => 8,
+        X_AMZN_TRACE_ID => 9,
+        UBER_TRACE_ID => 10,
+        _ => return None,
+    };
+    PROPAGATION_HEADERS.get(index)
 }
 
 /// Writes trace headers into a header map, replacing earlier values of the
@@ -74,5 +90,28 @@ impl Extractor for HeaderExtractor<'_> {
         };
         let all: Vec<&str> = values.iter().filter_map(|v| v.to_str().ok()).collect();
         (!all.is_empty()).then_some(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_propagation_header_is_known_by_its_own_name() {
+        for name in &PROPAGATION_HEADERS {
+            assert_eq!(known(name.as_str()), Some(name));
+        }
+        assert_eq!(known("content-type"), None);
+    }
+
+    #[test]
+    fn other_names_are_still_read_and_written() {
+        let mut headers = HeaderMap::new();
+        HeaderInjector(&mut headers).set("x-custom", "1".to_owned());
+        HeaderInjector(&mut headers).set(TRACEPARENT, "00-x".to_owned());
+        assert_eq!(HeaderExtractor(&headers).get("x-custom"), Some("1"));
+        assert_eq!(HeaderExtractor(&headers).get(TRACEPARENT), Some("00-x"));
+        assert_eq!(HeaderExtractor(&headers).get_all("x-custom"), Some(vec!["1"]));
     }
 }
