@@ -15,6 +15,10 @@
 //! methods: four spans per request, handed to a batch processor that counts
 //! and discards them; the export thread's work is not on this thread and
 //! not counted). Requests carry what `wrk` sends: a `Host` header.
+//! `untraced-called`, `traced-called`: the same with the seven headers a
+//! traced caller sends through a proxy (`traceparent`, `tracestate`,
+//! `User-Agent`, `X-Forwarded-For`, ...): the server span follows its
+//! sampled parent.
 //! `grpc-untraced` and `grpc-traced`: a unary gRPC call through the tonic
 //! server layer, client layer (its CLIENT span the parent, its context
 //! injected into the request) and a handler that answers at once: the
@@ -43,10 +47,21 @@ use tower::ServiceExt;
 use user_service::{untraced, with_traced};
 
 /// One request through the router, its body read to the end (the server
-/// span ends with the body).
-fn request(app: &Router) -> usize {
+/// span ends with the body). `called`: with the headers another traced
+/// service sends through a proxy (its context among them), not only `Host`.
+fn request(app: &Router, called: bool) -> usize {
     poll_once(async {
-        let request = Request::get("/users/1").header("host", "127.0.0.1:18080").body(Body::empty()).expect("request");
+        let mut request = Request::get("/users/1").header("host", "127.0.0.1:18080");
+        if called {
+            request = request
+                .header("user-agent", "checkout/1.4")
+                .header("accept", "*/*")
+                .header("accept-encoding", "gzip")
+                .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                .header("tracestate", "vendor=opaque")
+                .header("x-forwarded-for", "10.1.2.3");
+        }
+        let request = request.body(Body::empty()).expect("request");
         let response = app.clone().oneshot(request).await.expect("infallible");
         let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
         body.len()
@@ -113,18 +128,18 @@ fn grpc(traced: bool) -> Grpc {
 
 /// The measured part (the name is what callgrind's `--toggle-collect` matches).
 #[inline(never)]
-fn run_requests(n: u64, app: &Router) {
+fn run_requests(n: u64, app: &Router, called: bool) {
     for _ in 0..n {
-        black_box(request(app));
+        black_box(request(app, called));
     }
 }
 
 /// The same, not measured: the router's, the thread's buffers' and the
 /// first chunks' first-time costs.
 #[inline(never)]
-fn warm_up(n: u64, app: &Router) {
+fn warm_up(n: u64, app: &Router, called: bool) {
     for _ in 0..n {
-        black_box(request(app));
+        black_box(request(app, called));
     }
 }
 
@@ -162,6 +177,10 @@ fn main() {
         println!("{scenario}: {n} calls; spans exported so far {}", counted.0.load(Ordering::Relaxed));
         return;
     }
+    let (scenario, called) = match scenario.strip_suffix("-called") {
+        Some(mode) => (mode.to_owned(), true),
+        None => (scenario, false),
+    };
     let app = match scenario.as_str() {
         "untraced" => untraced::app(untraced::Users { db: None }),
         "traced" => {
@@ -173,8 +192,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-    warm_up(2_000, &app);
+    warm_up(2_000, &app, called);
     flush();
-    run_requests(n, &app);
+    run_requests(n, &app, called);
     println!("{scenario}: {n} requests; spans exported so far {}", counted.0.load(Ordering::Relaxed));
 }

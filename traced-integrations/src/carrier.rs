@@ -29,7 +29,13 @@ static PROPAGATION_HEADERS: [HeaderName; 11] = [
 /// A `match`, so the key's length picks the candidates before any bytes
 /// are compared.
 fn known(key: &str) -> Option<&'static HeaderName> {
-    let index = match key {
+    PROPAGATION_HEADERS.get(propagation_index(key)?)
+}
+
+/// `key`'s place in [`PROPAGATION_HEADERS`].
+#[inline]
+pub(crate) fn propagation_index(key: &str) -> Option<usize> {
+    Some(match key {
         TRACEPARENT => 0,
         TRACESTATE => 1,
         BAGGAGE => 2,
@@ -42,9 +48,12 @@ fn known(key: &str) -> Option<&'static HeaderName> {
         X_AMZN_TRACE_ID => 9,
         UBER_TRACE_ID => 10,
         _ => return None,
-    };
-    PROPAGATION_HEADERS.get(index)
+    })
 }
+
+/// How many names [`propagation_index`] knows.
+#[cfg(any(feature = "http-server-core", feature = "tonic"))]
+pub(crate) const PROPAGATION_NAMES: usize = 11;
 
 /// Writes trace headers into a header map, replacing earlier values of the
 /// same name (a stale `traceparent` must not survive next to the new one).

@@ -43,6 +43,8 @@ mod repeated;
 pub mod reqwest;
 #[cfg(feature = "reqwest-middleware")]
 pub mod reqwest_middleware;
+#[cfg(any(feature = "http-server-core", feature = "tonic"))]
+mod scanned_headers;
 #[cfg(feature = "_sqlx")]
 pub mod sqlx;
 #[cfg(feature = "tonic")]

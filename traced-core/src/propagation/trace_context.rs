@@ -95,12 +95,19 @@ fn valid_value(value: &str) -> bool {
 /// The members of a `tracestate`, in order, as our parser accepted them.
 type Members = Vec<(String, String)>;
 
+/// [`Members`] borrowed from the header values they were read from.
+type MemberRefs<'a> = Vec<(&'a str, &'a str)>;
+
+fn owned(members: &[(&str, &str)]) -> Members {
+    members.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
 /// Parses the (joined) `tracestate` values into its members. A later
 /// duplicate of a key is dropped (the first wins, as mainstream SDKs do);
 /// an invalid member or more than 32 members drops the whole header, as the
 /// spec allows.
-fn parse_members(values: &[&str]) -> Option<Members> {
-    let mut members: Members = Vec::new();
+fn parse_members<'a>(values: &[&'a str]) -> Option<MemberRefs<'a>> {
+    let mut members: MemberRefs<'a> = Vec::new();
     for value in values {
         for member in value.split(',') {
             let member = member.trim_matches([' ', '\t']);
@@ -111,10 +118,10 @@ fn parse_members(values: &[&str]) -> Option<Members> {
             if !valid_key(key) || !valid_value(val) {
                 return None;
             }
-            if members.iter().any(|(k, _)| k == key) {
+            if members.iter().any(|(k, _)| *k == key) {
                 continue;
             }
-            members.push((key.to_owned(), val.to_owned()));
+            members.push((key, val));
             if members.len() > MAX_TRACESTATE_MEMBERS {
                 return None;
             }
@@ -127,10 +134,17 @@ fn parse_members(values: &[&str]) -> Option<Members> {
 /// the members its own, stricter validator refuses (Level 2 keys such as
 /// `foo@`, or a 14-character vendor part). Never fails: a member the
 /// upstream type refuses is carried beside it instead of dropping the rest.
-fn split_members(members: &Members) -> (TraceState, bool) {
+fn split_members<K: AsRef<str>, V: AsRef<str>>(members: &[(K, V)]) -> (TraceState, bool) {
+    // Commonly it accepts them all: one state made, none made to test a
+    // member alone.
+    let all = members.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
+    if let Ok(state) = TraceState::from_key_value(all) {
+        return (state, false);
+    }
     let mut held = Vec::with_capacity(members.len());
     let mut refused = false;
     for (key, value) in members {
+        let (key, value) = (key.as_ref(), value.as_ref());
         if TraceState::from_key_value([(key, value)]).is_ok() {
             held.push((key, value));
         } else {
@@ -168,11 +182,7 @@ impl IncomingTraceState {
         let incoming = |key: &str| self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let changed = current.header_delimited("=", ",");
         let changed = parse_members(&[&changed]).unwrap_or_default();
-        let mut out: Vec<(&str, &str)> = changed
-            .iter()
-            .filter(|(k, v)| incoming(k) != Some(v.as_str()))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let mut out: Vec<(&str, &str)> = changed.into_iter().filter(|(k, v)| incoming(k) != Some(*v)).collect();
         for (key, value) in self.members.iter() {
             let still_held = self.held.get(key).is_none() || current.get(key) == Some(value.as_str());
             if still_held && !out.iter().any(|(k, _)| k == key) {
@@ -218,7 +228,8 @@ fn extract(extractor: &dyn Extractor) -> Option<(SpanContext, Option<IncomingTra
     let (trace_id, span_id, flags) = parse_traceparent(parent)?;
     let members = parse_members(&all_values(extractor, TRACESTATE)).unwrap_or_default();
     let (held, refused) = split_members(&members);
-    let incoming = refused.then(|| IncomingTraceState { trace_id, members: Arc::new(members), held: held.clone() });
+    let incoming =
+        refused.then(|| IncomingTraceState { trace_id, members: Arc::new(owned(&members)), held: held.clone() });
     Some((SpanContext::new(trace_id, span_id, flags, true, held), incoming))
 }
 
@@ -244,7 +255,7 @@ impl TextMapPropagator for TraceContextPropagator {
             // An older incoming state below must not outlive this extraction.
             Some((sc, None)) if cx.get::<IncomingTraceState>().is_some() => {
                 let members = sc.trace_state().header();
-                let members = Arc::new(parse_members(&[&members]).unwrap_or_default());
+                let members = Arc::new(owned(&parse_members(&[&members]).unwrap_or_default()));
                 let incoming = IncomingTraceState { trace_id: sc.trace_id(), members, held: sc.trace_state().clone() };
                 cx.with_value(incoming).with_remote_span_context(sc)
             }

@@ -240,10 +240,18 @@ impl ActiveSpan {
 
     /// The span's context (invalid when no span was created).
     pub fn span_context(&self) -> SpanContext {
+        self.with_span_context(SpanContext::clone)
+    }
+
+    /// Calls `f` with the span's context (invalid when no span was
+    /// created), without the copy [`Self::span_context`] makes: a trace
+    /// carrying a `tracestate` copies each of its members.
+    #[inline]
+    pub fn with_span_context<R>(&self, f: impl FnOnce(&SpanContext) -> R) -> R {
         match (&self.record, &self.cx, self.provider) {
-            (Some(r), _, _) => r.span_context.clone(),
-            (None, Some(cx), Some(_)) => cx.span().span_context().clone(),
-            _ => SpanContext::empty_context(),
+            (Some(r), _, _) => f(&r.span_context),
+            (None, Some(cx), Some(_)) => f(cx.span().span_context()),
+            _ => f(&SpanContext::NONE),
         }
     }
 

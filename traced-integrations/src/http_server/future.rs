@@ -61,17 +61,9 @@ where
                 if let Some(id) = this.request_id.take() {
                     headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
                 }
-                let sc = span.span_context();
-                if this.config.server_timing && sc.is_valid() {
-                    let value = format!(
-                        "trace;desc=00-{}-{}-{:02x}",
-                        sc.trace_id(),
-                        sc.span_id(),
-                        sc.trace_flags().to_u8() & 0x03
-                    );
-                    if let Ok(value) = HeaderValue::try_from(value) {
-                        headers.append(HeaderName::from_static("server-timing"), value);
-                    }
+                let timing = this.config.server_timing.then(|| server_timing(&span)).flatten();
+                if let Some(value) = timing {
+                    headers.append(HeaderName::from_static("server-timing"), value);
                 }
                 if let Some(on_response) = &this.config.on_response {
                     on_response(&ResponseView { status, headers: response.headers() }, &mut span);
@@ -88,4 +80,16 @@ where
             }
         }
     }
+}
+
+/// `server-timing: trace;desc=00-{trace}-{span}-{flags}`, when the span is valid.
+fn server_timing(span: &ActiveSpan) -> Option<HeaderValue> {
+    span.with_span_context(|sc| {
+        if !sc.is_valid() {
+            return None;
+        }
+        let flags = sc.trace_flags().to_u8() & 0x03;
+        let value = format!("trace;desc=00-{}-{}-{flags:02x}", sc.trace_id(), sc.span_id());
+        HeaderValue::try_from(value).ok()
+    })
 }

@@ -3,12 +3,12 @@
 
 use super::future::ResponseFuture;
 use super::layer::{RequestView, TracedHttpServerLayer};
-use super::{REQUEST_ID, REQUEST_ID_HEADER};
-use crate::carrier::HeaderExtractor;
+use super::REQUEST_ID;
 use crate::http::{method, protocol_version};
 use crate::repeated;
-use http::header::{HeaderName, HeaderValue, HOST};
-use http::{HeaderMap, Request, Response};
+use crate::scanned_headers::{ScannedHeaders, ServerHeader};
+use http::header::HeaderValue;
+use http::{Request, Response};
 use opentelemetry::{KeyValue, StringValue, Value};
 use opentelemetry_semantic_conventions::attribute::{
     CLIENT_ADDRESS, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL, HTTP_ROUTE, NETWORK_PROTOCOL_VERSION,
@@ -25,39 +25,28 @@ pub struct TracedHttpServer<S> {
     pub(crate) config: TracedHttpServerLayer,
 }
 
-// Made once: a `&str` name is parsed and checked on every lookup.
-static FORWARDED: HeaderName = HeaderName::from_static("forwarded");
-static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
-static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-static USER_AGENT: HeaderName = HeaderName::from_static("user-agent");
-static X_REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
-
-fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
 /// `server.address` and `server.port` from `Forwarded: host=`,
 /// `X-Forwarded-Host`, then `Host` (or the URI's authority).
-fn server_host<B>(req: &Request<B>) -> Option<(StringValue, Option<u16>)> {
-    let headers = req.headers();
-    let forwarded = header(headers, &FORWARDED).and_then(|f| {
+fn server_host<B>(req: &Request<B>, headers: &ScannedHeaders<'_>) -> Option<(StringValue, Option<u16>)> {
+    let forwarded = headers.get(ServerHeader::Forwarded).and_then(|f| {
         f.split([';', ',']).find_map(|part| part.trim().strip_prefix("host=").map(|h| h.trim_matches('"')))
     });
     let raw = forwarded
-        .or_else(|| header(headers, &X_FORWARDED_HOST).map(|h| h.split(',').next().unwrap_or(h).trim()))
-        .or_else(|| header(headers, &HOST))
+        .or_else(|| headers.get(ServerHeader::XForwardedHost).map(|h| h.split(',').next().unwrap_or(h).trim()))
+        .or_else(|| headers.get(ServerHeader::Host))
         .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
     repeated::host(raw)
 }
 
-fn client_address<B>(req: &Request<B>) -> Option<String> {
-    if let Some(forwarded_for) = header(req.headers(), &X_FORWARDED_FOR) {
+fn client_address<B>(req: &Request<B>, headers: &ScannedHeaders<'_>) -> Option<String> {
+    if let Some(forwarded_for) = headers.get(ServerHeader::XForwardedFor) {
         return forwarded_for.split(',').next().map(|c| c.trim().to_owned());
     }
     #[cfg(feature = "http-server")]
     if let Some(connected) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
         return Some(connected.0.ip().to_string());
     }
+    let _ = req;
     None
 }
 
@@ -84,8 +73,9 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let headers = ScannedHeaders::scan(req.headers());
         // The caller's context; malformed headers leave it empty (new trace).
-        let parent = traced_core::propagation::extract(&HeaderExtractor(req.headers()));
+        let parent = traced_core::propagation::extract(&headers);
         let (method_name, method_attr, original) = method(req.method());
         let route = route(&req);
         let view = RequestView { method: req.method(), uri: req.uri(), headers: req.headers(), route };
@@ -99,7 +89,7 @@ where
         // Kept as the header value (a reference count on the request's
         // bytes) to echo it back; only a value that is text counts.
         let incoming_request_id = match self.config.request_id {
-            true => req.headers().get(&X_REQUEST_ID).filter(|v| v.to_str().is_ok()).cloned(),
+            true => headers.value(ServerHeader::XRequestId).filter(|v| v.to_str().is_ok()).cloned(),
             false => None,
         };
         let mut span = ActiveSpan::start_with(SpanStart {
@@ -123,13 +113,13 @@ where
                 if let Some((route, _)) = &route {
                     a.push(KeyValue::new(HTTP_ROUTE, route.clone()));
                 }
-                if let Some(agent) = header(req.headers(), &USER_AGENT) {
+                if let Some(agent) = headers.get(ServerHeader::UserAgent) {
                     a.push(KeyValue::new(USER_AGENT_ORIGINAL, agent.to_owned()));
                 }
-                if let Some(client) = client_address(&req) {
+                if let Some(client) = client_address(&req, &headers) {
                     a.push(KeyValue::new(CLIENT_ADDRESS, client));
                 }
-                if let Some((host, port)) = server_host(&req) {
+                if let Some((host, port)) = server_host(&req, &headers) {
                     a.push(KeyValue::new(SERVER_ADDRESS, host));
                     if let Some(port) = port {
                         a.push(KeyValue::new(SERVER_PORT, i64::from(port)));
@@ -150,16 +140,14 @@ where
         let request_id = if self.config.request_id {
             let (id, header) = match incoming_request_id {
                 Some(value) => (value.to_str().unwrap_or_default().to_owned(), Some(value)),
-                None => {
-                    let sc = span.span_context();
-                    if sc.is_valid() {
-                        let id = traced_core::propagation::format_trace_id(sc.trace_id());
+                None => match span.with_span_context(|sc| sc.is_valid().then(|| sc.trace_id())) {
+                    Some(trace_id) => {
+                        let id = traced_core::propagation::format_trace_id(trace_id);
                         let header = HeaderValue::from_str(&id).ok();
                         (id, header)
-                    } else {
-                        (String::new(), None)
                     }
-                }
+                    None => (String::new(), None),
+                },
             };
             if !id.is_empty() {
                 span.set_attribute(KeyValue::new(REQUEST_ID, id));

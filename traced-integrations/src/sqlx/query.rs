@@ -151,10 +151,11 @@ pub(crate) fn start<'q, DB: Database, E: Execute<'q, DB>>(
     });
 
     // A statement prepared beforehand runs as prepared: its text is fixed.
-    let span_context = span.span_context();
-    let commented = (prepared.is_none() && target.comment.applies(&span_context))
-        .then(|| with_trace_comment(text, &lexed, &span_context))
-        .flatten();
+    let commented = span.with_span_context(|span_context| {
+        (prepared.is_none() && target.comment.applies(span_context))
+            .then(|| with_trace_comment(text, &lexed, span_context))
+            .flatten()
+    });
     let statement = match commented {
         // Unique per span: caching it would only evict useful statements.
         Some(commented) => Statement {

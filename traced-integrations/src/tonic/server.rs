@@ -3,8 +3,7 @@
 
 use super::call::{ResponseFuture, Side};
 use super::{call_of, common_attributes};
-use crate::carrier::HeaderExtractor;
-use http::header::HOST;
+use crate::scanned_headers::{ScannedHeaders, ServerHeader};
 use http::Request;
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
@@ -51,12 +50,13 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
+        let headers = ScannedHeaders::scan(req.headers());
         // Malformed metadata leaves the context empty: a new trace.
-        let parent = traced_core::propagation::extract(&HeaderExtractor(req.headers()));
+        let parent = traced_core::propagation::extract(&headers);
         let (name, method) = call_of(req.uri().path());
         let server = match req.uri().authority() {
             Some(authority) => crate::repeated::host(authority.as_str()),
-            None => req.headers().get(HOST).and_then(|h| h.to_str().ok()).and_then(crate::repeated::host),
+            None => headers.get(ServerHeader::Host).and_then(crate::repeated::host),
         };
         let mut span = ActiveSpan::start_with(SpanStart {
             name,
