@@ -10,7 +10,8 @@
 //!
 //! Scenarios: `traced-bare`, `traced-one`, `traced-async`, `traced-error`
 //! (a returned `Err`: status, `error.type` and an `exception` event),
-//! `fastrace-bare`, `fastrace-one`. Each runs under a sampled root of its own kind, every span
+//! `traced-tracestate` (`traced-bare` in a trace whose caller put
+//! `ot=th:8` in `tracestate`, as probability samplers do), `fastrace-bare`, `fastrace-one`. Each runs under a sampled root of its own kind, every span
 //! handed to a batch processor (or fastrace's reporter) that counts and
 //! discards; only the calling thread's work falls inside `run`.
 #![allow(missing_docs)]
@@ -98,7 +99,7 @@ fn main() {
     let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(50_000);
     let counted = Counting::default();
     match scenario.as_str() {
-        "traced-bare" | "traced-one" | "traced-async" | "traced-error" => {
+        "traced-bare" | "traced-one" | "traced-async" | "traced-error" | "traced-tracestate" => {
             let _guard = traced::builder()
                 .env(traced::config::EnvConfig::default())
                 .exporter(counted.clone())
@@ -113,7 +114,19 @@ fn main() {
                 "traced-error" => |i| traced_err(i).unwrap_or_default(),
                 _ => |i| poll_once(traced_async(i)),
             };
-            traced_root(n, f, true);
+            if scenario == "traced-tracestate" {
+                // The trace came from a caller that samples by probability
+                // and records its threshold (`ot=th:8`): every span of the
+                // trace carries that `tracestate`.
+                use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+                let state: TraceState = "ot=th:8".parse().expect("valid");
+                let parent =
+                    SpanContext::new(TraceId::from(7u128), SpanId::from(7u64), TraceFlags::SAMPLED, true, state);
+                let _caller = opentelemetry::Context::new().with_remote_span_context(parent).attach();
+                traced_root(n, traced_bare, true);
+            } else {
+                traced_root(n, f, true);
+            }
         }
         "fastrace-bare" | "fastrace-one" => {
             fastrace::set_reporter(counted.clone(), fastrace::collector::Config::default());

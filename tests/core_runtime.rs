@@ -327,3 +327,31 @@ fn a_custom_sampler_sees_the_attributes_and_the_span_keeps_them() {
     assert_eq!(attr("order.id"), Some(Value::I64(7)));
     assert_eq!(attr("sampler.rule"), Some(Value::from("flagged")));
 }
+
+/// A caller's `tracestate` (here with a probability sampler's threshold)
+/// belongs to every span of the trace: in the exported spans, in the
+/// context children and propagation see, and in the outgoing header.
+#[test]
+fn a_callers_tracestate_reaches_every_span_and_the_next_hop() {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+    let spans = capture();
+    let state = TraceState::from_key_value([("vendor", "x"), ("ot", "th:8")]).expect("tracestate");
+    let caller = SpanContext::new(TraceId::from(0xabc_u128), SpanId::from(0xdef_u64), TraceFlags::SAMPLED, true, state);
+    let injected = {
+        let _caller = Context::new().with_remote_span_context(caller).attach();
+        let _outer = enter(&OUTER);
+        let mut inner = enter(&INNER);
+        let seen = inner.span().expect("span").span_context();
+        assert_eq!(seen.trace_state().header(), "vendor=x,ot=th:8", "the handle's context");
+        assert_eq!(Context::current().span().span_context().trace_state().header(), "vendor=x,ot=th:8");
+        let mut headers = HashMap::new();
+        composite(&PropagatorKind::DEFAULT).inject_context(&Context::current(), &mut headers);
+        headers
+    };
+    assert_eq!(injected.get("tracestate").map(String::as_str), Some("vendor=x,ot=th:8"));
+    for name in ["Svc.outer", "Svc.inner"] {
+        let span = spans.span(name);
+        assert_eq!(span.span_context.trace_state().header(), "vendor=x,ot=th:8", "{name} as exported");
+        assert_eq!(span.span_context.trace_id(), TraceId::from(0xabc_u128));
+    }
+}

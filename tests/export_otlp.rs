@@ -219,6 +219,41 @@ fn records_are_encoded_with_limits_events_and_links() {
     provider.shutdown(Duration::from_secs(5)).unwrap();
 }
 
+/// A `tracestate` from the caller is on the wire for every span of the
+/// trace (the records share it with the span's context; see `SpanRecord`).
+#[test]
+fn a_callers_tracestate_is_encoded_on_every_span() {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+    let receiver = start_http();
+    let traced::Pipeline { provider, .. } = traced::builder()
+        .env(EnvConfig::default())
+        .service_name("orders")
+        .otlp_with(OtlpEnv {
+            endpoint: Some(format!("http://{}", receiver.addr)),
+            protocol: Some(OtlpProtocol::HttpProtobuf),
+            ..Default::default()
+        })
+        .build()
+        .expect("provider");
+    let provider = provider.expect("enabled");
+    let state = TraceState::from_key_value([("vendor", "x"), ("ot", "th:8")]).expect("tracestate");
+    let caller = SpanContext::new(TraceId::from(0xabc_u128), SpanId::from(0xdef_u64), TraceFlags::SAMPLED, true, state);
+    {
+        let _default = provider.set_default();
+        let _caller = opentelemetry::Context::new().with_remote_span_context(caller).attach();
+        let _root = SpanGuard::enter(ActiveSpan::start(&ROOT, ROOT.name(), 0, |_| {}, Vec::new));
+        let _child = SpanGuard::enter(ActiveSpan::start(&CHILD, CHILD.name(), 0, |_| {}, Vec::new));
+    }
+    provider.force_flush(Duration::from_secs(10)).expect("flush");
+    let spans = receiver.received.wait_for(2, Duration::from_secs(10));
+    assert_eq!(spans.len(), 2);
+    for s in &spans {
+        assert_eq!(s.span.trace_state, "vendor=x,ot=th:8", "{}", s.span.name);
+        assert_eq!(hex(&s.span.trace_id), format!("{:032x}", 0xabc));
+    }
+    provider.shutdown(Duration::from_secs(5)).unwrap();
+}
+
 #[test]
 fn redaction_applies_before_export() {
     use traced::processor::redact::{Action, Redaction};

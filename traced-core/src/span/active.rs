@@ -249,7 +249,7 @@ impl ActiveSpan {
     #[inline]
     pub fn with_span_context<R>(&self, f: impl FnOnce(&SpanContext) -> R) -> R {
         match (&self.record, &self.cx, self.provider) {
-            (Some(r), _, _) => f(&r.span_context),
+            (Some(r), _, _) => r.with_span_context(f),
             (None, Some(cx), Some(_)) => f(cx.span().span_context()),
             _ => f(&SpanContext::NONE),
         }
@@ -497,13 +497,19 @@ where
         None if has_parent => parent.trace_state().clone(),
         None => TraceState::NONE,
     };
-    let span_context = SpanContext::new(trace_id, new_span_id(), flags, false, trace_state);
-
-    let cx = parent_cx.with_remote_span_context(span_context.clone());
+    let mut span_context = SpanContext::new(trace_id, new_span_id(), flags, false, trace_state);
+    // A non-empty state is copied member by member: the context gets it,
+    // and the record shares it through the context (`state_cx`).
+    let shares_state = *span_context.trace_state() != TraceState::NONE;
+    let cx = match shares_state {
+        false => parent_cx.with_remote_span_context(span_context.clone()),
+        true => context_taking_state(parent_cx, &mut span_context),
+    };
     let cx = if scoped { cx.with_value(ScopedProvider(provider)) } else { cx };
     if decision == Decision::Drop {
         return (cx, None);
     }
+    let state_cx = shares_state.then(|| cx.clone());
     let start_time = at.unwrap_or_else(minstant::Instant::now);
     // The record goes into a box of this thread's that a finished span left
     // (see `record_pool`), and its attributes are written there in place.
@@ -512,6 +518,7 @@ where
         slot,
         SpanRecord {
             span_context,
+            state_cx,
             parent_span_id: if has_parent { parent.span_id() } else { SpanId::INVALID },
             name: start.name,
             attributes: Attributes::new(),
@@ -554,6 +561,21 @@ where
         }
     }
     (cx, Some(record))
+}
+
+/// The span's context under `parent_cx`, given `span_context` whole; what
+/// is left in `span_context` is its ids and flags with an empty state.
+#[cold]
+#[inline(never)]
+fn context_taking_state(parent_cx: &Context, span_context: &mut SpanContext) -> Context {
+    let ids = SpanContext::new(
+        span_context.trace_id(),
+        span_context.span_id(),
+        span_context.trace_flags(),
+        false,
+        TraceState::NONE,
+    );
+    parent_cx.with_remote_span_context(std::mem::replace(span_context, ids))
 }
 
 /// A moment on the clock spans are timed with, for

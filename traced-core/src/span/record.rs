@@ -6,7 +6,7 @@ use super::callsite::Kind;
 use crate::clock::Clock;
 use crate::limits::{truncate_value, SpanLimits};
 use crate::provider::ProviderInner;
-use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status};
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status, TraceContextExt};
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use std::borrow::Cow;
@@ -23,7 +23,15 @@ pub type Attributes = smallvec::SmallVec<[KeyValue; 4]>;
 /// never have (events, links, a status) sits behind one lazily made box.
 #[derive(Debug)]
 pub(crate) struct SpanRecord {
+    /// The span's ids and flags; its `tracestate` too unless `state_cx`
+    /// holds it (see there).
     pub(crate) span_context: SpanContext,
+    /// The span's own context when its `tracestate` is not empty. The
+    /// members are copied member by member, so rather than a second copy
+    /// for the record, `span_context` holds an empty state and export
+    /// reads it from here (a reference count). Read the full span context
+    /// through [`SpanRecord::with_span_context`].
+    pub(crate) state_cx: Option<opentelemetry::Context>,
     pub(crate) parent_span_id: SpanId,
     pub(crate) name: Cow<'static, str>,
     pub(crate) attributes: Attributes,
@@ -45,6 +53,15 @@ pub(crate) struct Extras {
 }
 
 impl SpanRecord {
+    /// Calls `f` with the span's context, `tracestate` included.
+    #[inline]
+    pub(crate) fn with_span_context<R>(&self, f: impl FnOnce(&SpanContext) -> R) -> R {
+        match &self.state_cx {
+            Some(cx) => f(cx.span().span_context()),
+            None => f(&self.span_context),
+        }
+    }
+
     fn limits(&self) -> &'static SpanLimits {
         &self.provider.limits
     }
@@ -148,9 +165,13 @@ impl SpanRecord {
         let end_time = Clock::system_time(self.end, anchor).max(start_time);
         let limits = self.limits();
         let Extras { events, links, status } = self.extras.map(|e| *e).unwrap_or_default();
+        let span_context = match self.state_cx {
+            Some(cx) => cx.span().span_context().clone(),
+            None => self.span_context,
+        };
         limited(
             SpanData {
-                span_context: self.span_context,
+                span_context,
                 parent_span_id: self.parent_span_id,
                 parent_span_is_remote: self.parent_is_remote,
                 span_kind: self.kind.to_span_kind(),
@@ -180,7 +201,7 @@ impl SpanRecord {
         };
         limited(
             SpanData {
-                span_context: self.span_context.clone(),
+                span_context: self.with_span_context(SpanContext::clone),
                 parent_span_id: self.parent_span_id,
                 parent_span_is_remote: self.parent_is_remote,
                 span_kind: self.kind.to_span_kind(),
@@ -307,12 +328,13 @@ impl Buffered {
     }
 
     /// True when dropping the span frees memory: its events, links or
-    /// status, a name or attributes made at run time. Attribute text cannot
+    /// status, its `tracestate`, a name or attributes made at run time. Attribute text cannot
     /// be told from a `&'static str`, so any counts.
     pub(crate) fn owns_memory(&self) -> bool {
         match self {
             Buffered::Traced(r) => {
                 r.extras.is_some()
+                    || r.state_cx.is_some()
                     || matches!(r.name, Cow::Owned(_))
                     || r.attributes.spilled()
                     || r.attributes.iter().any(|kv| matches!(kv.value, Value::String(_) | Value::Array(_)))

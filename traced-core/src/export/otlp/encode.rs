@@ -64,24 +64,26 @@ impl EncodeSpan for Buffered {
         };
         let (start, end) = r.unix_nanos(anchors);
         let (events, links, status) = r.extras_parts();
-        span_body(
-            w,
-            &SpanParts {
-                cx: &r.span_context,
-                parent_span_id: r.parent_span_id,
-                parent_is_remote: r.parent_is_remote,
-                name: &r.name,
-                kind: &r.kind.to_span_kind(),
-                start,
-                end,
-                attributes: &r.attributes,
-                dropped_attributes: r.dropped_attributes,
-                value_limit: r.value_length_limit(),
-                events,
-                links,
-                status,
-            },
-        );
+        r.with_span_context(|cx| {
+            span_body(
+                w,
+                &SpanParts {
+                    cx,
+                    parent_span_id: r.parent_span_id,
+                    parent_is_remote: r.parent_is_remote,
+                    name: &r.name,
+                    kind: &r.kind.to_span_kind(),
+                    start,
+                    end,
+                    attributes: &r.attributes,
+                    dropped_attributes: r.dropped_attributes,
+                    value_limit: r.value_length_limit(),
+                    events,
+                    links,
+                    status,
+                },
+            )
+        });
     }
 }
 
