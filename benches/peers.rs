@@ -421,6 +421,38 @@ fn sampled_one_attribute(c: &mut Criterion) {
     check_exports("sampled sync, one int attribute");
 }
 
+/// A caller's context whose `tracestate` carries a probability sampler's
+/// threshold (`ot=th:8`): every span of such a trace carries it too.
+fn callers_context() -> Context {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    let state = TraceState::from_key_value([("ot", "th:8")]).unwrap_or_default();
+    let caller = SpanContext::new(TraceId::from(7u128), SpanId::from(7u64), TraceFlags::SAMPLED, true, state);
+    Context::new().with_remote_span_context(caller)
+}
+
+fn tracestate_one_attribute(c: &mut Criterion) {
+    let p = peers();
+    let tracer = p.sdk_provider.tracer("bench");
+    let mut g = c.benchmark_group("sampled sync, one int attribute, caller's tracestate");
+    g.throughput(Throughput::Elements(CALLS));
+    g.bench_function("opentelemetry_sdk in_span", |b| {
+        b.iter(|| {
+            let _caller = callers_context().attach();
+            under_sdk_parent(&tracer, calls!(|i| sdk_one(&tracer, i)));
+            count(SDK, 1)
+        })
+    });
+    g.bench_function("traced", |b| {
+        b.iter(|| {
+            let _caller = callers_context().attach();
+            under_traced_parent(calls!(traced_one));
+            count(TRACED, 1)
+        })
+    });
+    g.finish();
+    check_exports("sampled sync, one int attribute, caller's tracestate");
+}
+
 fn sampled_four_attributes(c: &mut Criterion) {
     let p = peers();
     let tracer = p.sdk_provider.tracer("bench");
@@ -719,6 +751,7 @@ fn check_exports(scenario: &str) {
 criterion_group!(
     benches,
     sampled_one_attribute,
+    tracestate_one_attribute,
     sampled_four_attributes,
     async_one_poll,
     async_ten_polls,

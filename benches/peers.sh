@@ -12,7 +12,8 @@ source .ci/toolchain.sh
 cargo bench --features test-util,tracing --bench peers --no-run 2>/dev/null
 status=0
 for scenario in \
-  'sampled sync, one int attribute' 'sampled sync, four attributes' \
+  'sampled sync, one int attribute' "sampled sync, one int attribute, caller's tracestate" \
+  'sampled sync, four attributes' \
   'sampled async, one poll' 'sampled async, ten polls' 'error path' 'nesting depth 3' \
   'threads sharing one provider' 'tracing #\[instrument\], one int attribute' \
   'tracing DEBUG span, filtered out' 'compiled out' 'child of an unsampled parent'; do
