@@ -225,17 +225,7 @@ fn records_are_encoded_with_limits_events_and_links() {
 fn a_callers_tracestate_is_encoded_on_every_span() {
     use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
     let receiver = start_http();
-    let traced::Pipeline { provider, .. } = traced::builder()
-        .env(EnvConfig::default())
-        .service_name("orders")
-        .otlp_with(OtlpEnv {
-            endpoint: Some(format!("http://{}", receiver.addr)),
-            protocol: Some(OtlpProtocol::HttpProtobuf),
-            ..Default::default()
-        })
-        .build()
-        .expect("provider");
-    let provider = provider.expect("enabled");
+    let provider = build(OtlpProtocol::HttpProtobuf, format!("http://{}", receiver.addr));
     let state = TraceState::from_key_value([("vendor", "x"), ("ot", "th:8")]).expect("tracestate");
     let caller = SpanContext::new(TraceId::from(0xabc_u128), SpanId::from(0xdef_u64), TraceFlags::SAMPLED, true, state);
     {

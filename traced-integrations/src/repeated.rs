@@ -79,6 +79,29 @@ impl<K: PartialEq + Copy, E, A: Clone> Recent<K, E, A> {
     }
 }
 
+impl<A: Clone> Recent<(), A, A> {
+    /// The answer for `key`, made by `make` once per thread while the map
+    /// has room (past it, once per call), for caches whose map holds the
+    /// answers themselves.
+    fn get_or_make(&mut self, key: &str, make: impl FnOnce() -> A) -> A {
+        if let Some(answer) = self.last(key, ()) {
+            return answer;
+        }
+        let answer = match self.all.get(key) {
+            Some(answer) => answer.clone(),
+            None => {
+                let made = make();
+                if self.all.len() < PER_THREAD {
+                    self.all.insert(key.into(), made.clone());
+                }
+                made
+            }
+        };
+        self.remember(key, (), answer.clone());
+        answer
+    }
+}
+
 thread_local! {
     static HOSTS: RefCell<Recent<(), Host, Host>> = RefCell::new(Recent::new());
 }
@@ -166,22 +189,7 @@ fn intern_into(table: &Mutex<Option<Interned>>, name: String) -> Option<&'static
 #[cfg(feature = "tonic")]
 pub(crate) fn rpc(method: &str) -> (Cow<'static, str>, StringValue) {
     let cached = RPCS.with(|rpcs| {
-        let mut rpcs = rpcs.borrow_mut();
-        if let Some(rpc) = rpcs.last(method, ()) {
-            return rpc;
-        }
-        let rpc = match rpcs.all.get(method) {
-            Some(rpc) => rpc.clone(),
-            None => {
-                let made = intern(method.to_owned()).map(|name| (name, StringValue::from(name)));
-                if rpcs.all.len() < PER_THREAD {
-                    rpcs.all.insert(method.into(), made.clone());
-                }
-                made
-            }
-        };
-        rpcs.remember(method, (), rpc.clone());
-        rpc
+        rpcs.borrow_mut().get_or_make(method, || intern(method.to_owned()).map(|name| (name, StringValue::from(name))))
     });
     match cached {
         Some((name, value)) => (Cow::Borrowed(name), value),
@@ -192,24 +200,7 @@ pub(crate) fn rpc(method: &str) -> (Cow<'static, str>, StringValue) {
 /// `server.address` and `server.port` from a host header value
 /// (`host[:port]`, an IPv6 host in brackets).
 pub(crate) fn host(raw: &str) -> Host {
-    HOSTS.with(|hosts| {
-        let mut hosts = hosts.borrow_mut();
-        if let Some(host) = hosts.last(raw, ()) {
-            return host;
-        }
-        let host = match hosts.all.get(raw) {
-            Some(host) => host.clone(),
-            None => {
-                let parsed = parse_host(raw);
-                if hosts.all.len() < PER_THREAD {
-                    hosts.all.insert(raw.into(), parsed.clone());
-                }
-                parsed
-            }
-        };
-        hosts.remember(raw, (), host.clone());
-        host
-    })
+    HOSTS.with(|hosts| hosts.borrow_mut().get_or_make(raw, || parse_host(raw)))
 }
 
 fn parse_host(raw: &str) -> Host {
